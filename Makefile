@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# zhyve: one GNU Makefile.
+#
+#   make              build build/zhyve (and the test payload ROMs)
+#   make check        all three test tiers (unit, guest, system); see README
+#   make check-unit   host-only unit tests (no KVM)
+#   make check-guest  payload guests on this host's /dev/kvm
+#   make check-system Linux guests inside the nested system-test host
+#   make check-san    unit + guest tiers built with ASan and UBSan
+#   make fuzz         libFuzzer targets (clang), short runs
+#
+# SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
+# into build-san/.
+
+CC       ?= cc
+SAN      ?= 0
+ifeq ($(SAN),1)
+B        := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B        := build
+SANFLAGS :=
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wvla -Wundef \
+            -Wold-style-definition -Wimplicit-fallthrough -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ZCFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
+            -I. -Ilib/vmm -Ivmm -Idevices/pci -Idevices/chip -Idevices/backend -Idevices/isa \
+            -Idevices/virtio -Iboot -Iacpi $(SANFLAGS) $(CFLAGS)
+LDLIBS   := -lpthread
+ZLDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+# Everything but main.c goes into one archive the tests link against.
+SRCS     := $(wildcard lib/vmm/*.c vmm/*.c devices/*/*.c boot/*.c acpi/*.c)
+MAIN     := vmm/main.c
+LIBSRCS  := $(filter-out $(MAIN),$(SRCS))
+LIBOBJS  := $(LIBSRCS:%.c=$(B)/%.o)
+DEPS     := $(SRCS:%.c=$(B)/%.d)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+
+# Test payload ROMs: freestanding 32-bit code, one ROM per tests/guest/payloads/p_*.c,
+# linked with the shared start-up code (crt0.S) and helpers (plib.c).
+PAYLOAD_DIR  := tests/guest/payloads
+PAYLOAD_SRCS := $(wildcard $(PAYLOAD_DIR)/p_*.c)
+PAYLOADS     := $(PAYLOAD_SRCS:$(PAYLOAD_DIR)/%.c=$(B)/payloads/%.rom)
+PCFLAGS      := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                -fno-asynchronous-unwind-tables -nostdlib -Os -std=gnu11 -Wall -Wextra \
+                -Werror -I$(PAYLOAD_DIR)
+PLIB_OBJS    := $(B)/payloads/crt0.o $(B)/payloads/plib.o
+
+.PHONY: all clean check check-unit check-guest check-system check-san fuzz payloads
+all: $(B)/zhyve payloads
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ZCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libzhyve.a: $(LIBOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/zhyve: $(B)/vmm/main.o $(B)/libzhyve.a
+	$(CC) $(ZLDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(B)/libzhyve.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ZCFLAGS) -Itests/unit $(ZLDFLAGS) -o $@ $< $(B)/libzhyve.a $(LDLIBS)
+
+payloads: $(PAYLOADS)
+
+$(B)/payloads/%.o: $(PAYLOAD_DIR)/%.c $(wildcard $(PAYLOAD_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(PCFLAGS) -c $< -o $@
+
+$(B)/payloads/crt0.o: $(PAYLOAD_DIR)/crt0.S
+	@mkdir -p $(dir $@)
+	$(CC) $(PCFLAGS) -c $< -o $@
+
+$(B)/payloads/%.elf: $(B)/payloads/%.o $(PLIB_OBJS) $(PAYLOAD_DIR)/payload.ld
+	ld -m elf_i386 -nostdlib -T $(PAYLOAD_DIR)/payload.ld -o $@ $(PLIB_OBJS) $<
+
+$(B)/payloads/%.rom: $(B)/payloads/%.elf
+	objcopy -O binary $< $@
+	@test "$$(stat -c %s $@)" -eq 65536 || { echo "$@: ROM is not 64 KiB"; rm -f $@; exit 1; }
+
+check: all $(UNIT_BINS)
+	tests/run.sh --build $(B) all
+
+check-unit: $(UNIT_BINS)
+	tests/run.sh --build $(B) unit
+
+check-guest: all
+	tests/run.sh --build $(B) guest
+
+check-system: all
+	tests/run.sh --build $(B) system
+
+check-san:
+	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
+	tests/run.sh --build build-san unit guest
+
+clean:
+	rm -rf build build-san
+
+-include $(DEPS)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Runs the test tiers and adds up their results.
+#   tests/run.sh [--build DIR] TIER...     TIER: unit guest system all
+# Each tier prints lines of its own and ends with "N passed, N failed"
+# (optionally ", N skipped").  A tier that cannot run at all (no /dev/kvm,
+# no nested host) reports its cases as skipped with the reason; skipped
+# cases are never counted as passed.  The last line of this script is the
+# sum over every tier.
+set -u
+cd "$(dirname "$0")/.."
+build=build
+tiers=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift 2 ;;
+	all) tiers+=(unit guest system); shift ;;
+	unit|guest|system) tiers+=("$1"); shift ;;
+	*) echo "usage: tests/run.sh [--build DIR] unit|guest|system|all..." >&2; exit 2 ;;
+	esac
+done
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit guest system)
+export ZHYVE_BUILD=$build
+
+tp=0 tf=0 ts=0
+add_summary() { # parse "N passed, N failed[, N skipped]" from file $1
+	local line p f s
+	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "  (no summary line: counted as 1 failure)"
+		tf=$((tf + 1)); return
+	fi
+	p=$(sed -E 's/.*\b([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.*\b([0-9]+) failed.*/\1/' <<<"$line")
+	s=0
+	grep -q skipped <<<"$line" && s=$(sed -E 's/.*\b([0-9]+) skipped.*/\1/' <<<"$line")
+	tp=$((tp + p)); tf=$((tf + f)); ts=$((ts + s))
+}
+
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+for tier in "${tiers[@]}"; do
+	echo "=== tier: $tier ==="
+	case "$tier" in
+	unit)
+		for t in "$build"/tests/unit/test_*; do
+			[ -x "$t" ] || continue
+			echo "--- $(basename "$t")"
+			"$t" >"$out" 2>&1
+			rc=$?
+			cat "$out"
+			add_summary "$out"
+			if [ $rc -ne 0 ] && ! grep -qE '^[0-9]+ passed, [1-9][0-9]* failed' "$out"; then
+				echo "  (exited $rc: counted as 1 failure)"; tf=$((tf + 1))
+			fi
+		done ;;
+	guest|system)
+		tests/$tier/run.sh >"$out" 2>&1
+		cat "$out"
+		add_summary "$out" ;;
+	esac
+done
+echo "=== total ==="
+if [ "$ts" -gt 0 ]; then
+	echo "($ts skipped: see the 'skipped:' lines above)"
+fi
+echo "$tp passed, $tf failed"
+[ "$tf" -eq 0 ]
