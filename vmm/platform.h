@@ -36,6 +36,8 @@
 #ifndef ZHYVE_PLATFORM_H
 #define ZHYVE_PLATFORM_H
 
+#include <stdint.h>
+
 #define GIB(x) ((uint64_t)(x) << 30)
 #define MIB(x) ((uint64_t)(x) << 20)
 #define KIB(x) ((uint64_t)(x) << 10)
