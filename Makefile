@@ -88,8 +88,11 @@ $(B)/payloads/%.rom: $(B)/payloads/%.elf
 	objcopy -O binary $< $@
 	@test "$$(stat -c %s $@)" -eq 65536 || { echo "$@: ROM is not 64 KiB"; rm -f $@; exit 1; }
 
+# The full suite: every tier with the normal build, then the unit and
+# guest tiers again with ASan+UBSan, added up into one summary.
 check: all $(UNIT_BINS)
-	tests/run.sh --build $(B) all
+	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
+	tests/run.sh --build $(B) unit guest system --san build-san unit guest
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --build $(B) unit
@@ -102,7 +105,7 @@ check-system: all
 
 check-san:
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
-	tests/run.sh --build build-san unit guest
+	tests/run.sh --san build-san unit guest
 
 clean:
 	rm -rf build build-san

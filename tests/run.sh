@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # Runs the test tiers and adds up their results.
-#   tests/run.sh [--build DIR] TIER...     TIER: unit guest system all
+#   tests/run.sh [--build DIR] TIER... [--san DIR TIER...]
+#     TIER: unit guest system all; tiers after --san run with the
+#     sanitizer build in DIR.
 # Each tier prints lines of its own and ends with "N passed, N failed"
 # (optionally ", N skipped").  A tier that cannot run at all (no /dev/kvm,
 # no nested host) reports its cases as skipped with the reason; skipped
@@ -11,17 +13,18 @@
 set -u
 cd "$(dirname "$0")/.."
 build=build
+cur=build
 tiers=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--build) build=$2; shift 2 ;;
-	all) tiers+=(unit guest system); shift ;;
-	unit|guest|system) tiers+=("$1"); shift ;;
+	--build) build=$2; cur=$2; shift 2 ;;
+	--san) cur=$2; shift 2 ;;
+	all) tiers+=("unit@$cur" "guest@$cur" "system@$cur"); shift ;;
+	unit|guest|system) tiers+=("$1@$cur"); shift ;;
 	*) echo "usage: tests/run.sh [--build DIR] unit|guest|system|all..." >&2; exit 2 ;;
 	esac
 done
-[ ${#tiers[@]} -gt 0 ] || tiers=(unit guest system)
-export ZHYVE_BUILD=$build
+[ ${#tiers[@]} -gt 0 ] || tiers=("unit@$build" "guest@$build" "system@$build")
 
 tp=0 tf=0 ts=0
 add_summary() { # parse "N passed, N failed[, N skipped]" from file $1
@@ -39,8 +42,11 @@ add_summary() { # parse "N passed, N failed[, N skipped]" from file $1
 }
 
 out=$(mktemp); trap 'rm -f "$out"' EXIT
-for tier in "${tiers[@]}"; do
-	echo "=== tier: $tier ==="
+for tb in "${tiers[@]}"; do
+	tier=${tb%@*}
+	build=${tb#*@}
+	export ZHYVE_BUILD=$build
+	echo "=== tier: $tier ($build) ==="
 	case "$tier" in
 	unit)
 		for t in "$build"/tests/unit/test_*; do
