@@ -264,7 +264,7 @@ TEST(read_and_write_same_fd)
 	msleep(20);
 	CHECK_EQ(LOAD(&wr.count), 1);
 	CHECK_EQ(LOAD(&rd.count), 1);
-	/* The same READ again is refused, a WRITE on the other end is not. */
+	/* A second READ on the same fd is refused. */
 	errno = 0;
 	CHECK(mevent_add(base, sv[0], EVF_READ, record_cb, &rd) == NULL);
 	CHECK_EQ(errno, EEXIST);
