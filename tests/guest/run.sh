@@ -202,6 +202,14 @@ has_re() {
 	return 1
 }
 
+# clean [FILE]: no "FAIL ..." line from the guest; else sets why to it.
+clean() {
+	local l
+	l=$(grep -m1 '^FAIL' "${1:-$tmp/out}") || return 0
+	why="guest says: $l"
+	return 1
+}
+
 # Exit status a zhyve exit maps to under $vmm (QEMU: always 0).
 want() { if [ "$vmm" = zhyve ]; then echo "$1"; else echo 0; fi; }
 
@@ -210,7 +218,7 @@ want() { if [ "$vmm" = zhyve ]; then echo "$1"; else echo 0; fi; }
 case_hello() {
 	need hello-stdio "$vmm" p_hello || { same_verdict reset-cf9; return; }
 	run_guest "$vmm" p_hello
-	if has "hello from zhyve payload" && has "PASS hello"; then
+	if clean && has "hello from zhyve payload" && has "PASS hello"; then
 		ok hello-stdio
 	else
 		fail hello-stdio "$why"
@@ -235,7 +243,7 @@ same_verdict() {
 case_echo_stdio() {
 	need echo-stdio "$vmm" p_echo || return
 	run_guest "$vmm" p_echo input=$'ping\n'
-	if has "PASS echo: got ping" && rc_is "$(want 0)"; then
+	if clean && has "PASS echo: got ping" && rc_is "$(want 0)"; then
 		ok echo-stdio
 	else
 		fail echo-stdio "$why"
@@ -289,7 +297,7 @@ case_socket() {
 	else
 		fail socket-input "guest did not act on the bytes sent: $why"
 	fi
-	if has "ping" && has "PASS echo: got ping"; then
+	if clean && has "ping" && has "PASS echo: got ping"; then
 		ok socket-output
 	else
 		fail socket-output "socket client: $why"
@@ -302,7 +310,7 @@ case_pci() {
 	run_guest "$vmm" p_pci
 	if [ "$vmm" = qemu ]; then
 		# Other IDs under QEMU: any host bridge at 00:00.0 will do.
-		if has_re '^pci 00:00\.0 [0-9a-f]{4}:[0-9a-f]{4} class 0600' &&
+		if clean && has_re '^pci 00:00\.0 [0-9a-f]{4}:[0-9a-f]{4} class 0600' &&
 		    has "PASS pci" && rc_is 0; then
 			ok pci
 		else
@@ -310,7 +318,7 @@ case_pci() {
 		fi
 		return
 	fi
-	if has_re '^pci 00:00\.0 1275:1275 class 0600[0-9a-f]{2}$' &&
+	if clean && has_re '^pci 00:00\.0 1275:1275 class 0600[0-9a-f]{2}$' &&
 	    has_re '^pci 00:1f\.0 8086:7000 class 0601[0-9a-f]{2}$' &&
 	    has "PASS pci" && rc_is 0; then
 		ok pci
@@ -323,7 +331,7 @@ case_pci() {
 case_unclaimed() {
 	need unclaimed "$vmm" p_unclaimed || return
 	run_guest "$vmm" p_unclaimed
-	if has "PASS unclaimed" && rc_is "$(want 0)"; then
+	if clean && has "PASS unclaimed" && rc_is "$(want 0)"; then
 		ok unclaimed
 	else
 		fail unclaimed "$why"
@@ -339,7 +347,7 @@ case_unclaimed_strict() {
 	fi
 	need unclaimed-strict zhyve p_unclaimed || return
 	run_guest zhyve p_unclaimed strict
-	if ! has "unclaimed ports next"; then
+	if ! { clean && has "unclaimed ports next"; }; then
 		fail unclaimed-strict "$why"
 	elif grep -qF "PASS unclaimed" "$tmp/out"; then
 		fail unclaimed-strict "the guest ran past the unclaimed port"
@@ -356,11 +364,10 @@ case_unclaimed_strict() {
 case_kbdreset() {
 	need kbd-reset "$vmm" p_kbdreset || return
 	run_guest "$vmm" p_kbdreset
-	if has "keyboard controller reset next" && rc_is "$(want 0)" &&
-	    ! grep -q '^FAIL' "$tmp/out"; then
+	if clean && has "keyboard controller reset next" && rc_is "$(want 0)"; then
 		ok kbd-reset
 	else
-		fail kbd-reset "${why:-the guest reported a failure}"
+		fail kbd-reset "$why"
 	fi
 }
 
@@ -368,11 +375,10 @@ case_kbdreset() {
 case_triple() {
 	need triple-fault "$vmm" p_triple || return
 	run_guest "$vmm" p_triple
-	if has "triple fault next" && rc_is "$(want 3)" &&
-	    ! grep -q '^FAIL' "$tmp/out"; then
+	if clean && has "triple fault next" && rc_is "$(want 3)"; then
 		ok triple-fault
 	else
-		fail triple-fault "${why:-the guest kept running after ud2}"
+		fail triple-fault "$why"
 	fi
 }
 
@@ -382,7 +388,7 @@ case_smp() {
 	need "$c" "$vmm" p_smp || return
 	run_guest "$vmm" p_smp cpus="$n"
 	aps=$(grep -cE '^ap [0-9]+ up$' "$tmp/out")
-	if ! { has_re "^cpus $n\$" && has "PASS smp" && rc_is "$(want 0)"; }; then
+	if ! { clean && has_re "^cpus $n\$" && has "PASS smp" && rc_is "$(want 0)"; }; then
 		fail "$c" "$why"
 	elif [ "$aps" -ne $((n - 1)) ]; then
 		fail "$c" "$aps \"ap N up\" lines, wanted $((n - 1))"
@@ -395,7 +401,7 @@ case_smp() {
 case_qemu_parity() {
 	need qemu-parity qemu p_hello || return
 	run_guest qemu p_hello
-	if has "hello from zhyve payload" && has "PASS hello" && rc_is 0; then
+	if clean && has "hello from zhyve payload" && has "PASS hello" && rc_is 0; then
 		ok qemu-parity
 	else
 		fail qemu-parity "$why"

@@ -116,9 +116,20 @@ int com1_getc(void)
 /* --- console -------------------------------------------------------------- */
 static spinlock_t console_lock;
 
+/* Proof that crt0 copied .data and zeroed .bss. */
+static volatile uint32_t data_canary = 0x600DDA7A;
+static volatile uint32_t bss_canary;
+
 void console_init(void)
 {
 	com1_init();
+	if (data_canary != 0x600DDA7A)
+		puts("FAIL crt0: .data was not copied to RAM");
+	if (bss_canary != 0)
+		puts("FAIL crt0: .bss was not zeroed");
+	data_canary = bss_canary = 1;	/* writable: RAM, not ROM */
+	if (data_canary != 1 || bss_canary != 1)
+		puts("FAIL crt0: .data/.bss are not writable");
 }
 
 static void cons_putc(char c)

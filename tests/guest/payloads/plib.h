@@ -79,15 +79,16 @@ void halt_forever(void) __attribute__((noreturn));
 /* --- COM1 (0x3F8), polled ------------------------------------------------- */
 #define COM1_BASE 0x3F8
 
-/* 115200 8N1, FIFOs off, interrupts off.  Called by pmain's first line via
- * console_init(); safe to call again. */
+/* 115200 8N1, FIFOs off, interrupts off (console_init calls it). */
 void com1_init(void);
 void com1_putc(char c);		/* raw byte, waits for THRE (bounded) */
 int com1_trygetc(void);		/* a received byte, or -1 if none */
 int com1_getc(void);		/* waits for a byte */
 
 /* Console output over COM1, one lock around every call so lines from
- * several CPUs do not mix.  '\n' is sent as "\r\n". */
+ * several CPUs do not mix.  '\n' is sent as "\r\n".  console_init() comes
+ * first in every pmain, once: it also checks that crt0 copied .data and
+ * zeroed .bss (and prints "FAIL crt0: ..." if not). */
 void console_init(void);
 void puts(const char *s);	/* s and a newline */
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
