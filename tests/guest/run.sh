@@ -24,7 +24,7 @@ build=${ZHYVE_BUILD:-build}
 zhyve=$build/zhyve
 romdir=$build/payloads
 tmo=${GUEST_TIMEOUT:-30}
-qemu=qemu-system-x86_64
+qemu='qemu-system-x86_64'
 vmm=zhyve
 
 while [ $# -gt 0 ]; do
@@ -38,7 +38,7 @@ zhyve|qemu) ;;
 *) echo "tests/guest/run.sh: --vmm must be zhyve or qemu" >&2; exit 2 ;;
 esac
 
-npass=0 nfail=0 nskip=0 why= last_verdict= need_why= rc=0 guest_pid=
+npass=0 nfail=0 nskip=0 rc=0 why='' last_verdict='' need_why='' guest_pid=''
 tmp=$(mktemp -d) || exit 2
 bg_pids=()
 cleanup() {
@@ -123,7 +123,7 @@ need() {
 # to COM1 and stdin stays open until the VMM exits.  With socket=, the VMM
 # runs in the background: the caller connects and then calls wait_guest.
 run_guest() {
-	local v=$1 rom=$romdir/$2.rom cpus=1 strict=0 input= sock= a
+	local v=$1 rom=$romdir/$2.rom cpus=1 strict=0 input='' sock='' a
 	shift 2
 	for a in "$@"; do
 		case "$a" in
@@ -137,7 +137,7 @@ run_guest() {
 	if [ "$v" = zhyve ]; then
 		local com1=stdio
 		[ -n "$sock" ] && com1="socket,$sock"
-		cmd=("$zhyve" -l "bootrom,$rom" -l "com1,$com1" -s 0,hostbridge -s 31,lpc)
+		cmd=("$zhyve" -l "bootrom,$rom" -l "com1,$com1" -s "0,hostbridge" -s "31,lpc")
 		[ "$cpus" -gt 1 ] && cmd+=(-c "$cpus")
 		[ "$strict" = 1 ] && cmd+=(-e)
 		cmd+=(vm0)
@@ -202,10 +202,10 @@ has_re() {
 	return 1
 }
 
-# clean [FILE]: no "FAIL ..." line from the guest; else sets why to it.
+# clean: no "FAIL ..." line in the COM1 output; else sets why to it.
 clean() {
 	local l
-	l=$(grep -m1 '^FAIL' "${1:-$tmp/out}") || return 0
+	l=$(grep -m1 '^FAIL' "$tmp/out") || return 0
 	why="guest says: $l"
 	return 1
 }
@@ -261,10 +261,10 @@ case_socket() {
 		skip socket-output "*** socat is not installed (Debian package socat) ***"
 		return
 	fi
-	local sock=$tmp/com1.sock i w cpid
+	local sock=$tmp/com1.sock w cpid _
 	rm -f "$sock" "$tmp/cin"
 	run_guest "$vmm" p_echo socket="$sock"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S "$sock" ] && break
 		kill -0 "$guest_pid" 2>/dev/null || break
 		sleep 0.1

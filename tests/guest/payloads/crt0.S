@@ -133,6 +133,7 @@ ap_entry32:
 
 	movl	LAPIC_BASE + LAPIC_ID, %eax
 	shrl	$24, %eax		/* xAPIC ID is bits 31:24 */
+	subl	$12, %esp		/* keep the i386 ABI's 16-byte alignment */
 	pushl	%eax
 	call	ap_main
 	/* fall through */
