@@ -77,7 +77,7 @@ $(B)/payloads/%.o: $(PAYLOAD_DIR)/%.c $(wildcard $(PAYLOAD_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(PCFLAGS) -c $< -o $@
 
-$(B)/payloads/crt0.o: $(PAYLOAD_DIR)/crt0.S
+$(B)/payloads/crt0.o: $(PAYLOAD_DIR)/crt0.S $(wildcard $(PAYLOAD_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(PCFLAGS) -c $< -o $@
 
