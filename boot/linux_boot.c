@@ -214,21 +214,22 @@ boot_write_gdt(struct vm *vm, struct boot_entry *out, char *err,
     size_t errlen)
 {
 	uint64_t gdt[(BOOT_GDT_LIMIT + 1) / 8];
-	uint8_t tss[BOOT_TSS_LIMIT + 1];
-	uint64_t base = BOOT_TSS_GPA;
+	uint64_t base = BOOT_TSS_BASE;
 
 	memset(gdt, 0, sizeof(gdt));
 	gdt[BOOT_SEL_CODE32 / 8] = BOOT_DESC_CODE32;
 	gdt[BOOT_SEL_CODE64 / 8] = BOOT_DESC_CODE64;
 	gdt[BOOT_SEL_DATA / 8] = BOOT_DESC_DATA;
-	/* TSS: limit 0x67, present, DPL 0, type 0xB (busy); byte granular. */
+	/*
+	 * TSS: base 0, limit 0x67, present, DPL 0, type 0xB (busy), byte
+	 * granular.  Only its descriptor matters: no task switch ever reads
+	 * the TSS before the kernel installs its own.
+	 */
 	gdt[BOOT_SEL_TSS / 8] = (uint64_t)BOOT_TSS_LIMIT |
 	    ((base & 0xFFFFFFULL) << 16) | (0x8BULL << 40) |
 	    (((base >> 24) & 0xFFULL) << 56);
 	gdt[BOOT_SEL_TSS / 8 + 1] = base >> 32;	/* long-mode upper half */
-	memset(tss, 0, sizeof(tss));
-	if (vm_copyout(vm, gdt, BOOT_GDT_GPA, sizeof(gdt)) != 0 ||
-	    vm_copyout(vm, tss, BOOT_TSS_GPA, sizeof(tss)) != 0) {
+	if (vm_copyout(vm, gdt, BOOT_GDT_GPA, sizeof(gdt)) != 0) {
 		boot_seterr(err, errlen, "GDT: %#llx is not guest RAM",
 		    (unsigned long long)BOOT_GDT_GPA);
 		return -1;

@@ -9,8 +9,7 @@
  * EBDA; 0xE0000..0xFFFFF is left to the ACPI/SMBIOS tables):
  *
  *   0x0000 .. 0x0FFF   untouched (real-mode IVT and BIOS data area)
- *   0x1000             GDT (BOOT_GDT_GPA, 6 descriptors) and, at 0x1080,
- *                      a zeroed 104-byte TSS for TR
+ *   0x1000             GDT (BOOT_GDT_GPA, 6 descriptors)
  *   0x2000             PML4             } identity map of the first 4 GiB
  *   0x3000             PDPT             } with 2 MiB pages (LINUX64 only)
  *   0x4000 .. 0x7FFF   4 page directories }
@@ -25,18 +24,21 @@
  *                      as the kernel's limits allow below the PCI hole
  *
  * Initial CPU state the caller must load (everything else zero; interrupts
- * off; segment bases 0, limits 0xFFFFFFFF, granularity 4 KiB, present,
- * DPL 0):
+ * off; code/data segments: base 0, limit 0xFFFFFFFF, granularity 4 KiB,
+ * present, DPL 0, S=1; LDTR null/unusable; IDTR base 0 limit 0):
  *
  *   BOOT_ENTRY_LINUX64 (Linux 64-bit boot protocol):
  *     CR0 = PE | PG (| ET | NE), CR4 = PAE, EFER = LME | LMA, CR3 = cr3,
  *     CS = BOOT_SEL_CODE64 (code, type 0xB, L=1, D=0),
  *     DS/ES/SS/FS/GS = BOOT_SEL_DATA (data, type 0x3, D/B=1),
- *     TR = BOOT_SEL_TSS (base BOOT_TSS_GPA, limit 0x67, type 0xB busy),
+ *     TR = BOOT_SEL_TSS (base 0, limit 0x67, type 0xB busy, byte granular;
+ *          the PVH ABI asks for exactly this, the 64-bit protocol for
+ *          nothing: the kernel loads its own TR before it needs one),
  *     GDTR = gdt_gpa/gdt_limit, RFLAGS = 0x2, RIP = rip, RSI = rsi,
  *     RSP = rsp.
  *   BOOT_ENTRY_PVH32 (PVH ABI): 32-bit protected mode, paging off:
- *     CR0 = PE (| ET), CR4 = 0, EFER = 0, CR3 = 0,
+ *     CR0 = PE (ET reads as 1; nothing else set), CR4 = 0, EFER = 0,
+ *     CR3 = 0,
  *     CS = BOOT_SEL_CODE32 (code, type 0xB, D/B=1, L=0),
  *     DS/ES/SS/FS/GS = BOOT_SEL_DATA, TR = BOOT_SEL_TSS as above,
  *     GDTR = gdt_gpa/gdt_limit, EFLAGS = 0x2, EIP = rip, EBX = rbx,
@@ -53,7 +55,7 @@
 struct vm;
 
 #define BOOT_GDT_GPA		0x1000ULL
-#define BOOT_TSS_GPA		0x1080ULL
+#define BOOT_TSS_BASE		0ULL	/* PVH: TR base 0, limit 0x67 */
 #define BOOT_TSS_LIMIT		0x67
 #define BOOT_PML4_GPA		0x2000ULL
 #define BOOT_PDPT_GPA		0x3000ULL

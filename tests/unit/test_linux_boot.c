@@ -203,11 +203,12 @@ TEST(bzimage_gdt_and_page_tables)
 	CHECK_EQ(gdt[BOOT_SEL_CODE32 / 8], BOOT_DESC_CODE32);
 	CHECK_EQ(gdt[BOOT_SEL_CODE64 / 8], BOOT_DESC_CODE64);
 	CHECK_EQ(gdt[BOOT_SEL_DATA / 8], BOOT_DESC_DATA);
-	/* L=1 D=0 in code64; TSS present, type 0xB, base BOOT_TSS_GPA. */
+	/* L=1 D=0 in code64; TSS present, type 0xB, base 0 (PVH ABI). */
 	CHECK_EQ((gdt[2] >> 53) & 3, 1);
 	CHECK_EQ((gdt[4] >> 40) & 0xFF, 0x8B);
 	CHECK_EQ(gdt[4] & 0xFFFF, BOOT_TSS_LIMIT);
-	CHECK_EQ((gdt[4] >> 16) & 0xFFFFFF, BOOT_TSS_GPA);
+	CHECK_EQ((gdt[4] >> 16) & 0xFFFFFF, BOOT_TSS_BASE);
+	CHECK_EQ(gdt[4] >> 56, 0);
 	CHECK_EQ(gdt[5], 0);
 	CHECK_EQ(vm_copyin(vm, BOOT_PML4_GPA, &pml4, 8), 0);
 	CHECK_EQ(pml4, BOOT_PDPT_GPA | 3);
