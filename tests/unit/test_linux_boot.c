@@ -418,6 +418,7 @@ TEST(foreign_files)
 	static const char text[] = "#!/bin/sh\necho this is not a kernel\n";
 	uint8_t zeros[4096];
 	char big[BOOT_CMDLINE_AREA + 1];
+	char verr[256] = "";
 
 	write_file(kpath, text, sizeof(text));
 	expect_fail(vm, false, "", "neither a bzImage");
@@ -439,9 +440,15 @@ TEST(foreign_files)
 	write_file(kpath, text, sizeof(text));
 	expect_fail(vm, false, big, "at most 65535");
 	vm_destroy(vm);
-	/* Too little RAM below the hole for any direct boot. */
-	vm = make_vm(MIB(1), LOWMEM_LIMIT_DEFAULT);
-	expect_fail(vm, false, "", "at least 2 MiB");
+	/* Too little RAM below the hole for any direct boot (if libvmm
+	 * accepts so small a guest at all). */
+	vm = vm_create_fake("tiny");
+	CHECK(vm != NULL);
+	if (vm != NULL && vm_setup_memory(vm, MIB(1), LOWMEM_LIMIT_DEFAULT,
+	    verr, sizeof(verr)) == 0)
+		expect_fail(vm, false, "", "at least 2 MiB");
+	else
+		printf("    (a 1 MiB guest is refused by libvmm: %s)\n", verr);
 	vm_destroy(vm);
 }
 
