@@ -13,7 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_npass, test_nfail, test_case_failed;
+static int test_npass, test_nfail, test_nskip, test_case_failed;
+static const char *test_case_skipped;
+
+/* Give up on the current case because something it needs is missing; the
+ * case is reported as "skipped: <name>: <why>" and not counted as passed. */
+#define SKIP(why)                                                            \
+	do {                                                                 \
+		test_case_skipped = (why);                                   \
+		return;                                                      \
+	} while (0)
 
 #define TEST(name) static void test_##name(void)
 
@@ -50,8 +59,12 @@ static int test_npass, test_nfail, test_case_failed;
 #define RUN(name)                                                            \
 	do {                                                                 \
 		test_case_failed = 0;                                        \
+		test_case_skipped = NULL;                                    \
 		test_##name();                                               \
-		if (test_case_failed) {                                      \
+		if (test_case_skipped != NULL && !test_case_failed) {        \
+			test_nskip++;                                        \
+			printf("skipped: %s: %s\n", #name, test_case_skipped); \
+		} else if (test_case_failed) {                                      \
 			test_nfail++;                                        \
 			printf("FAIL %s\n", #name);                          \
 		} else {                                                     \
@@ -63,7 +76,12 @@ static int test_npass, test_nfail, test_case_failed;
 
 #define TEST_SUMMARY()                                                       \
 	do {                                                                 \
-		printf("%d passed, %d failed\n", test_npass, test_nfail);    \
+		if (test_nskip)                                              \
+			printf("%d passed, %d failed, %d skipped\n",          \
+			    test_npass, test_nfail, test_nskip);             \
+		else                                                         \
+			printf("%d passed, %d failed\n", test_npass,          \
+			    test_nfail);                                     \
 		return test_nfail ? 1 : 0;                                   \
 	} while (0)
 

@@ -497,8 +497,9 @@ TEST(debian_kernel)
 	const char *vmlinux = getenv("ZHYVE_TEST_VMLINUX");
 
 	if (glob("/boot/vmlinuz-*", 0, NULL, &g) != 0 || g.gl_pathc == 0) {
-		printf("    SKIPPED: no /boot/vmlinuz-* on this machine "
-		    "(install linux-image-amd64 to run this check)\n");
+		globfree(&g);
+		SKIP("no /boot/vmlinuz-* on this machine (install "
+		    "linux-image-amd64 to run this check)");
 	} else {
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			char initrd[512];
