@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "platform.h"
 
 /* -s is handed to the PCI code (devices/pci/pci_emul.h). */
 #if defined(__has_include)
@@ -41,7 +42,7 @@ static const struct {
 	{ 'A', "acpi_tables", "true", "generate ACPI tables (always done)" },
 	{ 'a', "x86.x2apic", "false", "local APIC in xAPIC mode (the default)" },
 	{ 'D', "destroy_on_poweroff", "true",
-	    "destroy the VM on power-off (always so on KVM)" },
+	    "destroy the VM on power-off (always)" },
 	{ 'e', "x86.strictio", "true", "stop on an unhandled I/O port access" },
 	{ 'H', "x86.vmexit_on_hlt", "true", "exit on HLT (no effect on KVM)" },
 	{ 'P', "x86.vmexit_on_pause", "true",
@@ -93,7 +94,7 @@ options_usage(FILE *f)
 	    "             [-U uuid] vmname\n"
 	    "       zhyve -l help | -s help | -h\n"
 	    "\n"
-	    "  -B type,k=v,... SMBIOS strings (type 0 BIOS, 1 system, "
+	    "  -B t,k=v,...   SMBIOS strings (type 0 BIOS, 1 system, "
 	    "2 board, 3 chassis)\n"
 	    "  -c spec        vCPUs and topology: cpus, sockets, cores, "
 	    "threads, maxcpus\n"
@@ -210,8 +211,14 @@ options_check_tree(char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (config_get_uint("memory.lowmem_limit", 0, true, &u) != 0) {
+	if (config_get_uint("memory.lowmem_limit", LOWMEM_LIMIT_DEFAULT, true,
+	    &u) != 0) {
 		snprintf(err, errlen, "%s", config_error());
+		return -1;
+	}
+	if (u < MIB(1) || u > LOWMEM_LIMIT_DEFAULT) {
+		snprintf(err, errlen, "memory.lowmem_limit: 0x%llx is out of "
+		    "range (1M to 3G)", (unsigned long long)u);
 		return -1;
 	}
 	for (i = 0; i < NBOOL; i++) {

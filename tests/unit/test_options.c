@@ -438,6 +438,11 @@ TEST(config_files_and_order)
 	CHECK(failed_with(run("-o", "memory.lowmem_limit=3Q", "vm0", NULL),
 	    "memory.lowmem_limit", NULL));
 	CHECK_EQ(run("-o", "memory.lowmem_limit=0xC0000000", "vm0", NULL), 0);
+	CHECK_EQ(run("-o", "memory.lowmem_limit=1g", "vm0", NULL), 0);
+	CHECK(failed_with(run("-o", "memory.lowmem_limit=0xC0000001", "vm0",
+	    NULL), "memory.lowmem_limit", "range"));
+	CHECK(failed_with(run("-o", "memory.lowmem_limit=0", "vm0", NULL),
+	    "memory.lowmem_limit", NULL));
 }
 
 TEST(config_dump)
