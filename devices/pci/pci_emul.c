@@ -20,10 +20,12 @@
 
 /* The device models.  Add one line here and one in the table per model. */
 extern const struct pci_devemu pci_de_hostbridge;
+extern const struct pci_devemu pci_de_amd_hostbridge;
 extern const struct pci_devemu pci_de_lpc;
 
 static const struct pci_devemu *const pci_emul_table[] = {
 	&pci_de_hostbridge,
+	&pci_de_amd_hostbridge,
 	&pci_de_lpc,
 };
 
@@ -36,22 +38,15 @@ struct pci_bus_state pci_bus = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool
-emul_matches(const struct pci_devemu *pe, const char *name)
-{
-	return (strcmp(pe->pe_emu, name) == 0 ||
-	    (pe->pe_alias != NULL && strcmp(pe->pe_alias, name) == 0));
-}
-
 const struct pci_devemu *
 pci_emul_find(const char *name)
 {
 	for (size_t i = 0; i < NELEM(pci_emul_table); i++)
-		if (emul_matches(pci_emul_table[i], name))
+		if (strcmp(pci_emul_table[i]->pe_emu, name) == 0)
 			return pci_emul_table[i];
 	for (size_t i = 0; i < PCI_TEST_MODELS; i++)
 		if (pci_test_models[i] != NULL &&
-		    emul_matches(pci_test_models[i], name))
+		    strcmp(pci_test_models[i]->pe_emu, name) == 0)
 			return pci_test_models[i];
 	return NULL;
 }
@@ -75,11 +70,8 @@ pci_emul_register_test_model(const struct pci_devemu *pe)
 void
 pci_print_emulations(FILE *f)
 {
-	for (size_t i = 0; i < NELEM(pci_emul_table); i++) {
+	for (size_t i = 0; i < NELEM(pci_emul_table); i++)
 		fprintf(f, "%s\n", pci_emul_table[i]->pe_emu);
-		if (pci_emul_table[i]->pe_alias != NULL)
-			fprintf(f, "%s\n", pci_emul_table[i]->pe_alias);
-	}
 }
 
 /* Decimal 0..max with nothing else; -1 if not. */
@@ -199,8 +191,8 @@ legacy_parse(struct config_node *nvl, const char *opts, const char *who)
 		}
 		n++;
 	}
-	/* Pass 2: write. */
-	for (size_t i = 0; i < n; i++) {
+	/* Pass 2: write (nvl NULL: check only). */
+	for (size_t i = 0; nvl != NULL && i < n; i++) {
 		if (config_set_node(nvl, kv[i].key, kv[i].val) != 0) {
 			fprintf(stderr, "zhyve: %s: %s\n", who, config_error());
 			goto out;
@@ -311,23 +303,24 @@ pci_parse_slot(const char *arg)
 	if (config_get_raw(who) != NULL)
 		return slot_error(arg, "slot %d:%d:%d is already in use",
 		    bus, slot, func);
+	if (conf == NULL)
+		conf = "";
+	/* The default parser checks everything before the tree changes. */
+	snprintf(who, sizeof(who), "-s %s", arg);
+	if (pe->pe_legacy_config == NULL && legacy_parse(NULL, conf, who) != 0)
+		return -1;
 	nvl = config_create_node(path);
 	if (nvl == NULL)
 		return slot_error(arg, "%s", config_error());
-
-	if (conf != NULL && *conf != '\0') {
-		int rc;
-
-		if (pe->pe_legacy_config != NULL) {
-			rc = pe->pe_legacy_config(nvl, conf);
-		} else {
-			snprintf(who, sizeof(who), "-s %s", arg);
-			rc = legacy_parse(nvl, conf, who);
-		}
-		if (rc != 0)
+	if (pe->pe_legacy_config != NULL) {
+		if (pe->pe_legacy_config(nvl, conf) != 0)
 			return -1;
+	} else if (legacy_parse(nvl, conf, who) != 0) {
+		return -1;
 	}
-	if (config_set_node(nvl, "device", emulname) != 0)
+	/* A front-end alias names the model that really runs. */
+	if (config_set_node(nvl, "device", pe->pe_alias != NULL ?
+	    pe->pe_alias : pe->pe_emu) != 0)
 		return slot_error(arg, "%s", config_error());
 	return 0;
 }

@@ -172,7 +172,12 @@ struct pci_devinst {
  */
 struct pci_devemu {
 	const char *pe_emu;	/* model name used in -s and pci.*.device */
-	const char *pe_alias;	/* second accepted name, or NULL */
+	/*
+	 * -s only: the model whose name -s writes to pci.*.device instead of
+	 * pe_emu (after pe_legacy_config filled in keys), or NULL.  bhyve's
+	 * amd_hostbridge is hostbridge with other IDs this way.
+	 */
+	const char *pe_alias;
 
 	/*
 	 * Create the instance: set IDs and class with pci_set_cfgdata*(),
@@ -182,9 +187,9 @@ struct pci_devemu {
 	int (*pe_init)(struct pci_devinst *pi, struct config_node *nvl);
 
 	/*
-	 * Turn the legacy -s option string (what follows "emul,") into keys
-	 * under `nvl`.  NULL: pci_parse_legacy_config() is used.  Print a
-	 * message to stderr and return -1 on error.
+	 * Turn the legacy -s option string (what follows "emul,"; "" if
+	 * none) into keys under `nvl`.  NULL: pci_parse_legacy_config() is
+	 * used.  Print a message to stderr and return -1 on error.
 	 */
 	int (*pe_legacy_config)(struct config_node *nvl, const char *opts);
 

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The PCI host bridge (class 06/00) at the root of bus 0.  It has no BARs
- * and no registers beyond its header.  Config keys (pci.B.S.F.*):
- *   vendor, device   16-bit IDs to present instead of zhyve's.
- * "amd_hostbridge" is accepted as another name for it, like bhyve.
+ * and no registers beyond its header.  Config keys (pci.B.S.F.*), as bhyve:
+ *   vendor, devid    16-bit IDs to present instead of zhyve's.
+ * ("device" is taken: it names the model.)  "-s N,amd_hostbridge" is the
+ * same model with AMD's vendor ID written into those keys.
  *
  * Threads: init on the main thread; config accesses are served by the core.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
 #include "pci_emul.h"
 #include "platform.h"
+
+#define AMD_HOSTBRIDGE_VENDOR	"0x1022"
+#define AMD_HOSTBRIDGE_DEVICE	"0x7432"	/* bhyve's choice */
 
 static int
 id_from_config(struct pci_devinst *pi, struct config_node *nvl,
@@ -49,7 +54,7 @@ hostbridge_init(struct pci_devinst *pi, struct config_node *nvl)
 
 	if (id_from_config(pi, nvl, "vendor", ZHYVE_HOSTBRIDGE_VENDOR,
 	    &vendor) != 0 ||
-	    id_from_config(pi, nvl, "device", ZHYVE_HOSTBRIDGE_DEVICE,
+	    id_from_config(pi, nvl, "devid", ZHYVE_HOSTBRIDGE_DEVICE,
 	    &device) != 0)
 		return -1;
 	pci_set_cfgdata16(pi, PCIR_VENDOR, vendor);
@@ -60,8 +65,26 @@ hostbridge_init(struct pci_devinst *pi, struct config_node *nvl)
 	return 0;
 }
 
+static int
+amd_hostbridge_legacy_config(struct config_node *nvl, const char *opts)
+{
+	if (config_set_node(nvl, "vendor", AMD_HOSTBRIDGE_VENDOR) != 0 ||
+	    config_set_node(nvl, "devid", AMD_HOSTBRIDGE_DEVICE) != 0) {
+		fprintf(stderr, "zhyve: amd_hostbridge: %s\n", config_error());
+		return -1;
+	}
+	/* Explicit vendor=/devid= options still win. */
+	return pci_parse_legacy_config(nvl, opts);
+}
+
 const struct pci_devemu pci_de_hostbridge = {
 	.pe_emu = "hostbridge",
-	.pe_alias = "amd_hostbridge",
+	.pe_init = hostbridge_init,
+};
+
+const struct pci_devemu pci_de_amd_hostbridge = {
+	.pe_emu = "amd_hostbridge",
+	.pe_alias = "hostbridge",
+	.pe_legacy_config = amd_hostbridge_legacy_config,
 	.pe_init = hostbridge_init,
 };
