@@ -8,7 +8,8 @@
  * set and its address is usable; moving it releases the old range and
  * claims the new one (from inside the config-write handler, which the
  * registry allows).  A BAR the guest points at a range someone else holds
- * simply stays unclaimed until it is moved again.
+ * simply stays unclaimed until it (or another BAR of the same device) is
+ * written again or its decode bit is toggled.
  *
  * Threads: placement on the main thread in pci_init(); guest writes on
  * vCPU threads with pi_lock held; the trap handler on vCPU threads without
@@ -222,7 +223,11 @@ pci_bar_cfgwrite(struct pci_devinst *pi, int off, int size, uint32_t val)
 	if (b->type == PCIBAR_MEM64)
 		b->addr |= (uint64_t)pci_get_cfgdata32(pi, PCIR_BAR(lo + 1))
 		    << 32;
-	bar_update(pi, lo);
+	/*
+	 * All of the device's BARs: one that could not be claimed because
+	 * this BAR was in its way gets another chance now.
+	 */
+	pci_bar_update_decode(pi);
 }
 
 void

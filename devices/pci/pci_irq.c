@@ -516,8 +516,9 @@ pci_msix_bar_rw(struct pci_devinst *pi, bool write, uint64_t off, int size,
 				pi->pi_d->pe_msix_update(pi, (int)v);
 		}
 	} else if (off >= pi->pi_msix.pba_offset &&
-	    off - pi->pi_msix.pba_offset + (uint64_t)size <=
-	    pi->pi_msix.pba_size) {
+	    off - pi->pi_msix.pba_offset < pi->pi_msix.pba_size &&
+	    (uint64_t)size <= pi->pi_msix.pba_size -
+	    (off - pi->pi_msix.pba_offset)) {
 		/* PBA: read-only. */
 		if (!write) {
 			uint64_t o = off - pi->pi_msix.pba_offset, r = 0;

@@ -512,6 +512,34 @@ TEST(bar_decode_and_move)
 	cfgw(2, 0, PCIR_BAR(1), 4, (uint32_t)a);
 	CHECK(mmio_claimed(a));
 	CHECK(!mmio_claimed(0xFFFFF000u));
+	teardown();
+
+	/* swap two BARs of one device with decode on */
+	setup();
+	CHECK_EQ(pci_parse_slot("2,testdev,mem32=0x1000,mem64=0x1000"), 0);
+	CHECK_EQ(init_pci(), 0);
+	{
+		uint64_t a1 = cfgr(2, 0, PCIR_BAR(1), 4);
+		uint64_t a2 = cfgr(2, 0, PCIR_BAR(2), 4) & ~0xFu;
+		uint64_t h2 = cfgr(2, 0, PCIR_BAR(3), 4);
+		a2 |= h2 << 32;
+		uint64_t tmp = 0xD0000000u;
+
+		cfgw(2, 0, PCIR_BAR(3), 4, 0);
+		cfgw(2, 0, PCIR_BAR(2), 4, (uint32_t)a1);	/* collides */
+		CHECK(mmio_claimed(a1));
+		cfgw(2, 0, PCIR_BAR(1), 4, (uint32_t)tmp);	/* frees a1 */
+		CHECK(mmio_claimed(tmp));
+		CHECK(mmio_claimed(a1));	/* BAR 2 got it now */
+		CHECK_EQ(mmio(a1, 4, false, 0), 0xAB);
+		CHECK_EQ(tdev.last_bar, 2);
+		CHECK(!mmio_claimed(a2));
+	}
+	teardown();
+
+	setup();
+	CHECK_EQ(pci_parse_slot("2,testdev,io=0x10"), 0);
+	CHECK_EQ(init_pci(), 0);
 	/* an I/O BAR moved past 64 KiB does not decode */
 	cfgw(2, 0, PCIR_COMMAND, 2, PCIM_CMD_PORTEN);
 	cfgw(2, 0, PCIR_BAR(0), 4, 0xFFF0);
