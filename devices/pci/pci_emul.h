@@ -28,8 +28,11 @@
  * Each instance has a recursive lock (pi_lock) that the core holds while it
  * touches the instance's config space or interrupt state, and while it
  * calls the model's pe_cfgwrite/pe_cfgread/pe_baraddr/pe_msi*_update hooks;
- * a hook may call back into any pci_* function.  pe_barwrite/pe_barread are
- * called without that lock: the model serializes its own BAR registers.
+ * a hook may call back into any pci_* function.  Because hooks run under
+ * pi_lock, a model must not call pci_* functions while holding a lock of
+ * its own that its hooks also take (lock order: pi_lock, then the
+ * model's).  pe_barwrite/pe_barread are called without pi_lock: the model
+ * serializes its own BAR registers.
  */
 #ifndef ZHYVE_PCI_EMUL_H
 #define ZHYVE_PCI_EMUL_H
