@@ -25,6 +25,15 @@ static const struct {
 	{ "com4", COM4_PORT, COM4_IRQ },
 };
 
+/* The LPC bridge once created (one per VM); read by the table builders. */
+static struct pci_devinst *lpc_bridge;
+
+int
+pci_lpc_slot(void)
+{
+	return lpc_bridge != NULL ? lpc_bridge->pi_slot : -1;
+}
+
 static int
 lpc_init(struct pci_devinst *pi, struct config_node *nvl)
 {
@@ -71,6 +80,7 @@ lpc_init(struct pci_devinst *pi, struct config_node *nvl)
 	pci_set_cfgdata8(pi, PCIR_CLASS, PCIC_BRIDGE);
 	pci_set_cfgdata8(pi, PCIR_SUBCLASS, PCIS_BRIDGE_ISA);
 	pci_set_cfgdata8(pi, PCIR_HDRTYPE, PCIM_HDRTYPE_NORMAL);
+	lpc_bridge = pi;
 	return 0;
 }
 

@@ -21,4 +21,7 @@ struct vmctx;
 int lpc_uart_init(struct vmctx *ctx, const char *name, uint16_t port, int irq,
     const char *spec, char *err, size_t errlen);
 
+/* PCI slot (bus 0) of the LPC bridge, or -1 when there is none. */
+int pci_lpc_slot(void);
+
 #endif

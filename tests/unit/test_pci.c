@@ -22,7 +22,6 @@
 #include "vmctx.h"
 #include "vmm.h"
 
-#include "pci_test_fakes.h"
 
 /* --- LPC's UART hook, recorded --------------------------------------------- */
 
