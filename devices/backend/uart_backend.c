@@ -394,8 +394,8 @@ socket_open(struct uart_backend *b, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path \"%s\" is too long (at most %zu bytes)",
-		    path, sizeof(sa.sun_path) - 1);
+		snprintf(err, errlen, "socket path is too long (%zu bytes, at most %zu): %s",
+		    strlen(path), sizeof(sa.sun_path) - 1, path);
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
