@@ -249,6 +249,14 @@ TEST(uart_socket_flow_control)
 	rmdir(dir);
 }
 
+static int
+dummy_pio(void *arg, bool write, uint64_t offset, int size, uint64_t *val)
+{
+	if (!write)
+		*val = 0;
+	return 0;
+}
+
 TEST(platform_ports)
 {
 	char err[256];
@@ -323,6 +331,16 @@ TEST(platform_ports)
 	CHECK(strstr(err, "0x70") != NULL);
 	CHECK(strstr(err, "rtc") != NULL);
 	CHECK_EQ(inb(KBD_STS_PORT), 0x14); /* the first one still answers */
+	ctx_free();
+
+	/* A collision on the last port undoes the earlier ones. */
+	ctx_new();
+	CHECK_EQ(iotrap_register(ctx.traps, IOTRAP_PIO, 0x92, 1, dummy_pio, NULL,
+	    "other-device"), 0);
+	CHECK_EQ(isa_platform_init(&ctx, err, sizeof(err)), -1);
+	CHECK(strstr(err, "other-device") != NULL);
+	CHECK(iotrap_dispatch(ctx.traps, IOTRAP_PIO, RTC_PORT, 1, false, &v) != 0);
+	CHECK(iotrap_dispatch(ctx.traps, IOTRAP_PIO, KBD_STS_PORT, 1, false, &v) != 0);
 	ctx_free();
 
 	/* A bad config value is reported. */
