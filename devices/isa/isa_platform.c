@@ -195,7 +195,7 @@ isa_platform_init(struct vmctx *ctx, char *err, size_t errlen)
 {
 	struct isa_platform *p;
 	const char *owner;
-	bool localtime;
+	bool use_localtime;
 	size_t i, j;
 	int e;
 
@@ -205,12 +205,12 @@ isa_platform_init(struct vmctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "isa: no VM to attach to");
 		return -1;
 	}
-	if (config_get_bool("rtc.use_localtime", true, &localtime) != 0) {
+	if (config_get_bool("rtc.use_localtime", true, &use_localtime) != 0) {
 		snprintf(err, errlen, "%s", config_error());
 		return -1;
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || (p->rtc = rtc_new(host_time, NULL, localtime)) == NULL) {
+	if (p == NULL || (p->rtc = rtc_new(host_time, NULL, use_localtime)) == NULL) {
 		free(p);
 		snprintf(err, errlen, "isa: out of memory");
 		return -1;
