@@ -133,8 +133,11 @@ check_config(struct acpi_area *a)
 {
 	const struct acpi_config *cfg = a->cfg;
 
-	if (cfg->topo.cpus == 0) {
-		acpi_err(a, "ACPI tables: no vCPUs");
+	if (cfg->topo.cpus == 0 || cfg->topo.sockets == 0 ||
+	    cfg->topo.cores == 0 || cfg->topo.threads == 0) {
+		acpi_err(a, "ACPI tables: bad topology (%u cpus, %u sockets, "
+		    "%u cores, %u threads)", cfg->topo.cpus, cfg->topo.sockets,
+		    cfg->topo.cores, cfg->topo.threads);
 		return (-1);
 	}
 	if (cfg->lpc_slot >= 32) {

@@ -206,6 +206,11 @@ TEST(errors)
 	cfg_full(&c, 0);
 	CHECK_EQ(acpi_build_to_buffer(&c, BASE, area, sizeof(area), &used, err,
 	    sizeof(err)), -1);
+	CHECK(strstr(err, "bad topology") != NULL);
+	cfg_topo(&c, 4, 1, 4, 0);
+	CHECK_EQ(acpi_build_to_buffer(&c, BASE, area, sizeof(area), &used, err,
+	    sizeof(err)), -1);
+	CHECK(strstr(err, "bad topology") != NULL);
 	cfg_topo(&c, 5000, 1, 5000, 1);
 	CHECK_EQ(acpi_build_to_buffer(&c, BASE, area, sizeof(area), &used, err,
 	    sizeof(err)), -1);
