@@ -148,6 +148,9 @@ main(int argc, char **argv)
 	bool strictio, x2apic;
 	int r;
 
+	/* A console reader that goes away must not kill the VM. */
+	signal(SIGPIPE, SIG_IGN);
+
 	/* 1. Configuration. */
 	config_init();
 	r = options_parse(argc, argv, stdout, stderr);
