@@ -95,7 +95,7 @@ sys_prereqs() {
 # currently points at (or ZHYVE_KERNEL_VERSION if set), falling back to the
 # newest /boot/vmlinuz-* that has a module tree.
 sys_kernel() {
-	local kver= dep v
+	local kver='' dep v
 	[ -n "${SYS_KVER:-}" ] && [ -r "${SYS_VMLINUZ:-}" ] && return 0
 	if [ -n "${ZHYVE_KERNEL_VERSION:-}" ]; then
 		kver=$ZHYVE_KERNEL_VERSION
@@ -412,7 +412,7 @@ l2_boot() {
 }
 
 _l2_boot_once() {
-	local name=$1 tmo=$2 t0 line rfd wfd pid
+	local name=$1 tmo=$2 t0 line rfd wfd pid cr cw
 	shift 2
 	L2_LOG=${ZHYVE_RESULTS:-/tmp}/$name.log
 	L2_MARKER_SECS=
@@ -422,9 +422,9 @@ _l2_boot_once() {
 	# The VMM's exit status follows its output on a line of its own.
 	coproc L2_VMM { timeout -k 5 "$tmo" "$@" 2>&1; printf '\nZHYVE-VMM-EXIT %s\n' $?; }
 	# Own copies of the pipe ends: bash forgets the coprocess's once it ends.
-	pid=$L2_VMM_PID
-	exec {rfd}<&"${L2_VMM[0]}" {wfd}>&"${L2_VMM[1]}"
-	exec {L2_VMM[1]}>&- {L2_VMM[0]}<&-
+	pid=$L2_VMM_PID cr=${L2_VMM[0]} cw=${L2_VMM[1]}
+	exec {rfd}<&"$cr" {wfd}>&"$cw"
+	exec {cr}<&- {cw}>&-
 	[ -n "${L2_INPUT:-}" ] || exec {wfd}>&-
 	while IFS= read -r line <&"$rfd"; do
 		line=${line%$'\r'}

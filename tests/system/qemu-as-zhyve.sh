@@ -12,7 +12,7 @@
 # -l com1,stdio, -o boot.kernel=/boot.initrd=/boot.cmdline=, and the VM name.
 # Runs inside the level-1 test host, as zhyve would.
 set -u
-mem=512M ncpu=1 kernel= initrd= cmdline= com1=
+mem=512M ncpu=1 kernel='' initrd='' cmdline='' com1=''
 args=()
 usage() { echo "qemu-as-zhyve: $*" >&2; exit 4; }
 while [ $# -gt 0 ]; do

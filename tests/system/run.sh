@@ -30,7 +30,7 @@
 #   qemu.out      stderr of the L1 QEMU
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cd "$here/../.."
+cd "$here/../.." || exit 2
 . "$here/lib.sh"
 
 # Case names, in the order they run.  Each has a function case_NAME (dashes
