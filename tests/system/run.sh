@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# tests/system/run.sh: the system-test tier.  Boots one level-1 (L1) Linux VM
+# under QEMU TCG with an emulated AMD SVM CPU (so L1 has a real /dev/kvm) and
+# runs every selected case inside it, in a chroot of this machine's root;
+# cases boot Debian's stock kernel as a level-2 (L2) guest under QEMU and
+# under zhyve.  See lib.sh for the machinery.
+#
+# How to run:
+#   tests/system/run.sh                   every case (one L1 boot, a few minutes)
+#   tests/system/run.sh CASE...           only these cases, e.g. l2-qemu-boot
+#   tests/system/run.sh --list            the case names
+#   ZHYVE_BUILD=DIR                       where zhyve is (DIR/zhyve) and where the
+#                                         cached initramfs images go (DIR/system/)
+#   ZHYVE_BIN=PATH                        the zhyve to test (default DIR/zhyve)
+#   ZHYVE_SYSTEM_STRICT=1                 a zhyve that rejects direct kernel boot
+#                                         fails the zhyve cases instead of skipping
+#   ZHYVE_BIN=tests/system/qemu-as-zhyve.sh tests/system/run.sh
+#                                         checks the zhyve cases themselves, with
+#                                         QEMU standing in for zhyve
+# Needs (Debian packages): qemu-system-x86 linux-image-amd64 busybox-static.
+#
+# Output: "ok CASE ...", "FAIL CASE: why", "skipped: CASE: why", "# info" lines,
+# then "N passed, N failed, N skipped".
+# Logs go to ${ZHYVE_BUILD:-build}/system/results/ (replaced on every run):
+#   console.log   the L1 serial console (kernel + L1 init + script output)
+#   output        the output of this script inside L1
+#   CASE.log      the L2 guest's console for each case that boots a guest
+#   qemu.out      stderr of the L1 QEMU
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here/../.." || exit 2
+. "$here/lib.sh"
+
+# Case names, in the order they run.  Each has a function case_NAME (dashes
+# as underscores) that runs INSIDE L1 and prints exactly one result line.
+CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-virtio-blk zhyve-virtio-net"
+
+# Kernel command line common to every L2 boot (the same for QEMU and zhyve,
+# so their boot times compare).
+L2_CMDLINE="console=ttyS0 panic=-1 quiet"
+L2_TIMEOUT=${ZHYVE_L2_TIMEOUT:-120}
+
+b64() { printf '%s' "$1" | base64 -w0; }
+
+# Appended to a result line when l2_boot had to boot the guest twice.
+retried() {
+	[ "${L2_RETRIED:-0}" = 1 ] && printf '; booted twice, first try in %s' "${L2_LOG%.log}-try1.log"
+}
+
+# ---- cases: L1 itself and QEMU as the L2 VMM ---------------------------------
+
+# The L1 host works: kvm-amd loaded, /dev/kvm there, SVM with nested paging.
+case_l1_kvm() {
+	local why=
+	[ -c /dev/kvm ] || why="no /dev/kvm"
+	grep -qw svm /proc/cpuinfo || why="${why:+$why, }no svm in /proc/cpuinfo"
+	grep -qw npt /proc/cpuinfo || why="${why:+$why, }no npt in /proc/cpuinfo"
+	grep -q '^kvm_amd ' /proc/modules || why="${why:+$why, }kvm_amd not loaded"
+	if [ -n "$why" ]; then
+		echo "FAIL l1-kvm: $why"
+	else
+		echo "ok l1-kvm ($(nproc) vCPUs, kernel $(uname -r))"
+	fi
+}
+
+# QEMU -accel kvm boots the Debian kernel + guest initramfs to the marker; the
+# guest then checks its virtio drivers are loaded and powers off.
+case_l2_qemu_boot() {
+	local snip='grep -q "^virtio_pci " /proc/modules && grep -q "^virtio_blk " /proc/modules'
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "skipped: l2-qemu-boot: qemu-system-x86_64 not installed"
+		return
+	fi
+	l2_boot l2-qemu-boot "$L2_TIMEOUT" qemu-system-x86_64 -accel kvm -cpu host \
+		-m 512 -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
+		-kernel "$SYS_VMLINUZ" -initrd "$SYS_GUEST_INITRD" \
+		-append "$L2_CMDLINE zg.cmd64=$(b64 "$snip")"
+	if [ -z "$L2_MARKER_SECS" ]; then
+		echo "FAIL l2-qemu-boot: no $SYS_GUEST_MARKER (qemu exit ${L2_RC:-?}; log $L2_LOG)"
+	elif ! grep -q '^ZHYVE-GUEST-RC=0' "$L2_LOG"; then
+		echo "FAIL l2-qemu-boot: guest check failed (log $L2_LOG)"
+	else
+		echo "ok l2-qemu-boot (marker after $L2_MARKER_SECS s, qemu exited after $L2_EXIT_SECS s$(retried))"
+	fi
+}
+
+# The guest's interactive shell on ttyS0 (no zg.* option) takes typed commands;
+# "exit" powers the guest off.
+case_l2_qemu_shell() {
+	L2_INPUT='echo "shell-says-$((6 * 7))"; exit
+'
+	l2_boot l2-qemu-shell "$L2_TIMEOUT" qemu-system-x86_64 -accel kvm -cpu host \
+		-m 512 -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
+		-kernel "$SYS_VMLINUZ" -initrd "$SYS_GUEST_INITRD" -append "$L2_CMDLINE"
+	L2_INPUT=
+	if [ -z "$L2_MARKER_SECS" ]; then
+		echo "FAIL l2-qemu-shell: no $SYS_GUEST_MARKER (qemu exit ${L2_RC:-?}; log $L2_LOG)"
+	elif ! grep -q '^shell-says-42' "$L2_LOG"; then
+		echo "FAIL l2-qemu-shell: no answer from the guest shell (log $L2_LOG)"
+	elif [ "${L2_RC:-}" != 0 ]; then
+		echo "FAIL l2-qemu-shell: qemu exit ${L2_RC:-?} after the shell exited (log $L2_LOG)"
+	else
+		echo "ok l2-qemu-shell (answered, powered off after $L2_EXIT_SECS s$(retried))"
+	fi
+}
+
+# ---- cases: zhyve as the L2 VMM ------------------------------------------------
+#
+# Every zhyve case goes through zhyve_guest, which boots the Debian kernel
+# with direct kernel boot (-o boot.kernel/initrd/cmdline).  A zhyve that is
+# not built, or that rejects direct kernel boot before the guest starts, makes
+# the case "skipped" (or FAIL with ZHYVE_SYSTEM_STRICT=1); any other failure
+# is a FAIL.  Add a case: write case_NAME using zhyve_guest, add NAME to CASES.
+
+ZHYVE_NO_BOOT=   # set once zhyve has shown it cannot boot a kernel directly
+
+# zhyve_guest CASE NCPU SNIPPET [zhyve options...]: boots the guest under
+# zhyve, running SNIPPET in it (empty: power off at once).  Prints the result
+# line unless the guest ran the snippet; returns 0 if the snippet reported
+# success (ZHYVE-GUEST-RC=0), 1 after printing a result line.
+zhyve_guest() {
+	local name=$1 ncpu=$2 snip=$3 zcmd why
+	shift 3
+	if [ -z "${ZHYVE_BIN:-}" ] || [ ! -x "$ZHYVE_BIN" ]; then
+		echo "skipped: $name: zhyve not built (${ZHYVE_BUILD:-build}/zhyve)"
+		return 1
+	fi
+	if [ -n "$ZHYVE_NO_BOOT" ]; then
+		echo "skipped: $name: $ZHYVE_NO_BOOT"
+		return 1
+	fi
+	if [ -n "$snip" ]; then
+		zcmd="zg.cmd64=$(b64 "$snip")"
+	else
+		zcmd=zg.poweroff
+	fi
+	l2_boot "$name" "$L2_TIMEOUT" "$ZHYVE_BIN" -m 512M -c "$ncpu" \
+		-s 0,hostbridge -s 31,lpc -l com1,stdio "$@" \
+		-o "boot.kernel=$SYS_VMLINUZ" -o "boot.initrd=$SYS_GUEST_INITRD" \
+		-o "boot.cmdline=$L2_CMDLINE $zcmd" vm0
+	if [ -z "$L2_MARKER_SECS" ]; then
+		# Rejected before the guest ran: an error naming the boot keys.
+		why=$(grep -iE -m1 'boot\.(kernel|initrd|cmdline)|kernel boot' "$L2_LOG")
+		if [ -n "$why" ] && [ "${L2_RC:-0}" != 0 ] && [ "${L2_RC:-0}" != 124 ] &&
+			[ -z "${ZHYVE_SYSTEM_STRICT:-}" ]; then
+			ZHYVE_NO_BOOT="zhyve cannot boot a kernel directly yet: $why"
+			echo "skipped: $name: $ZHYVE_NO_BOOT"
+		else
+			echo "FAIL $name: no $SYS_GUEST_MARKER (zhyve exit ${L2_RC:-?}; log $L2_LOG)"
+		fi
+		return 1
+	fi
+	if [ -n "$snip" ] && ! grep -q '^ZHYVE-GUEST-RC=0' "$L2_LOG"; then
+		echo "FAIL $name: guest check failed (log $L2_LOG)"
+		return 1
+	fi
+	return 0
+}
+
+# zhyve boots the Debian kernel to the guest marker and powers off.
+case_zhyve_boot() {
+	zhyve_guest zhyve-boot 1 "" || return
+	echo "ok zhyve-boot (marker after $L2_MARKER_SECS s, zhyve exited after $L2_EXIT_SECS s$(retried))"
+}
+
+# Two vCPUs come up in the guest.
+case_zhyve_smp_boot() {
+	zhyve_guest zhyve-smp-boot 2 '[ "$(nproc)" = 2 ]' || return
+	echo "ok zhyve-smp-boot (marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# A virtio-blk disk: the guest sees its size, reads back a random pattern and
+# writes a sector that L1 then finds in the image.
+case_zhyve_virtio_blk() {
+	local img=/tmp/zhyve-virtio-blk.img sum snip
+	rm -f "$img"
+	head -c 1048576 /dev/urandom >"$img" && truncate -s 4M "$img" || {
+		echo "FAIL zhyve-virtio-blk: cannot make $img"; return; }
+	sum=$(head -c 1048576 "$img" | sha256sum | cut -d' ' -f1)
+	snip="set -e
+[ \"\$(cat /sys/block/vda/size)\" = 8192 ]
+[ \"\$(dd if=/dev/vda bs=64k count=16 2>/dev/null | sha256sum | cut -d' ' -f1)\" = $sum ]
+echo ZHYVE-BLK-WRITTEN | dd of=/dev/vda bs=512 seek=2048 conv=notrunc 2>/dev/null
+sync"
+	zhyve_guest zhyve-virtio-blk 1 "$snip" -s "2,virtio-blk,$img" || return
+	if ! dd if="$img" bs=512 skip=2048 count=1 2>/dev/null | grep -q ZHYVE-BLK-WRITTEN; then
+		echo "FAIL zhyve-virtio-blk: the guest's write is not in the image"
+		return
+	fi
+	echo "ok zhyve-virtio-blk (marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# A virtio-net device on a tap in L1: the guest pings L1's end of the tap.
+case_zhyve_virtio_net() {
+	local tap=zt0 snip
+	if ! command -v ip >/dev/null; then
+		echo "skipped: zhyve-virtio-net: no ip command (Debian package iproute2)"
+		return
+	fi
+	ip link del "$tap" 2>/dev/null
+	if ! { ip tuntap add dev "$tap" mode tap && ip addr add 10.99.0.1/24 dev "$tap" &&
+		ip link set "$tap" up; }; then
+		echo "FAIL zhyve-virtio-net: cannot set up tap $tap in L1"
+		return
+	fi
+	snip='set -e
+n=$(ls /sys/class/net | grep -v "^lo$" | head -n 1)
+ip link set "$n" up
+ip addr add 10.99.0.2/24 dev "$n"
+ping -c 3 -W 10 10.99.0.1'
+	zhyve_guest zhyve-virtio-net 1 "$snip" -s "3,virtio-net,$tap"
+	local ok=$?
+	ip link del "$tap" 2>/dev/null
+	[ $ok -eq 0 ] || return
+	echo "ok zhyve-virtio-net (marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# ---- the tier ------------------------------------------------------------------
+
+valid_case() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Inside L1: run the named cases, one result line each.
+in_l1() {
+	local c
+	for c in "$@"; do
+		"case_${c//-/_}"
+	done
+}
+
+main() {
+	local sel=() c line pass=0 fail=0 skip=0 tmo rc out reported
+	if [ "${1:-}" = --in-l1 ]; then
+		shift
+		in_l1 "$@"
+		return 0
+	fi
+	if [ "${1:-}" = --list ]; then
+		printf '%s\n' $CASES
+		return 0
+	fi
+	for c in "$@"; do
+		if ! valid_case "$c"; then
+			echo "unknown case '$c'; cases: $CASES" >&2
+			return 2
+		fi
+		sel+=("$c")
+	done
+	[ ${#sel[@]} -gt 0 ] || read -ra sel <<<"$CASES"
+
+	out=$(mktemp)
+	trap 'rm -f "$out"' RETURN
+	if ! sys_artifacts; then
+		for c in "${sel[@]}"; do echo "skipped: $c: $SYS_WHY"; done >"$out"
+	else
+		if [ -z "${ZHYVE_BIN:-}" ]; then
+			[ -x "$SYS_BUILD/zhyve" ] && ZHYVE_BIN=$SYS_BUILD/zhyve
+		else
+			ZHYVE_BIN=$(realpath "$ZHYVE_BIN")
+		fi
+		export ZHYVE_BIN ZHYVE_SYSTEM_STRICT=${ZHYVE_SYSTEM_STRICT:-}
+		tmo=$((120 + 2 * L2_TIMEOUT * ${#sel[@]}))
+		L1_RESULTS=$SYS_DIR/results
+		L1_ENV="ZHYVE_BIN ZHYVE_SYSTEM_STRICT ZHYVE_L2_TIMEOUT"
+		l1_run "$here/run.sh" "$tmo" --in-l1 "${sel[@]}"
+		rc=$?
+		# Paths in the results share, as seen from here.
+		grep -E '^(ok |FAIL |skipped: |# )' "$L1_RESULTS/output" 2>/dev/null |
+			sed "s|/tmp/zhyve-results/|$L1_RESULTS/|g" >"$out"
+		for c in "${sel[@]}"; do
+			reported=$(grep -cE "^(ok $c( |\$)|FAIL $c:|skipped: $c:)" "$out")
+			[ "$reported" -gt 0 ] ||
+				echo "FAIL $c: no result from L1 (status $rc: ${SYS_WHY:-})" >>"$out"
+		done
+		echo "# L1: boot to script ${L1_BOOT_SECS:-?} s, whole run ${L1_TOTAL_SECS:-?} s; logs in $L1_RESULTS" >>"$out"
+	fi
+	while IFS= read -r line; do
+		echo "$line"
+		case "$line" in
+		"ok "*) pass=$((pass + 1)) ;;
+		"FAIL "*) fail=$((fail + 1)) ;;
+		"skipped: "*) skip=$((skip + 1)) ;;
+		esac
+	done <"$out"
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+
+main "$@"
