@@ -14,6 +14,8 @@
 #   zg.cmd64=BASE64          the same, snippet base64-encoded (no quoting
 #                            worries; kernel command line max 2047 bytes)
 #   zg.poweroff              power off right after the marker (boot timing)
+#   zg.powerbtn              wait for the ACPI power button, then power off
+#                            (what a distribution's init does on the event)
 #   (none of these)          interactive shell on the console; power off
 #                            when it exits
 #   zg.quiet                 leave out the progress lines ("zg: ...")
@@ -89,6 +91,21 @@ if [ -n "$cmd" ]; then
 	off
 fi
 arg zg.poweroff >/dev/null && off
+
+# The ACPI power button is an input device ("Power Button", from the
+# button driver); any event on it is a press.
+if arg zg.powerbtn >/dev/null; then
+	ev=$(awk '/^N: Name="Power Button"/ { p = 1 }
+		p && /^H: Handlers=/ { sub(/^H: Handlers=/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^event/) { print $i; exit } }
+		/^$/ { p = 0 }' /proc/bus/input/devices)
+	if [ -n "$ev" ] && [ -c "/dev/input/$ev" ]; then
+		echo "zg: waiting for the power button on /dev/input/$ev"
+		dd if="/dev/input/$ev" of=/dev/null bs=24 count=1 2>/dev/null
+		echo "zg: power button pressed: powering off"
+		off
+	fi
+	echo "zg: no power button device"
+fi
 
 say "shell on the console; exit it to power off"
 setsid cttyhack /bin/sh -l

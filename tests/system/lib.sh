@@ -60,7 +60,7 @@ SYS_L1_MODS_OPTIONAL="overlay tun tap vhost vhost_net veth bridge crc32c_generic
 	macvtap loop"
 # Virtio drivers for the L2 guest initramfs.
 SYS_GUEST_MODS_REQUIRED="virtio_pci virtio_blk virtio_net virtio_console"
-SYS_GUEST_MODS_OPTIONAL="virtio_rng"
+SYS_GUEST_MODS_OPTIONAL="virtio_rng button evdev"
 
 sys_log() { echo "# $*"; }
 
@@ -282,11 +282,45 @@ sys_guest_initrd() {
 	return $rc
 }
 
+# sys_vmlinux: the uncompressed ELF vmlinux inside the Debian bzImage (for
+# PVH boot), cached as $SYS_DIR/vmlinux-KVER.  Debian compresses with xz: the
+# payload starts at the first xz stream header.  Sets SYS_VMLINUX, or leaves
+# it empty with SYS_VMLINUX_WHY saying why (the PVH case then skips).
+sys_vmlinux() {
+	local out off
+	SYS_VMLINUX=
+	SYS_VMLINUX_WHY=
+	out=$SYS_DIR/vmlinux-$SYS_KVER
+	if ! _sys_stale "$out" "$SYS_VMLINUZ"; then
+		SYS_VMLINUX=$out
+		return 0
+	fi
+	if ! command -v xz >/dev/null; then
+		SYS_VMLINUX_WHY="no xz to unpack vmlinux (Debian package xz-utils)"
+		return 0
+	fi
+	off=$(LC_ALL=C grep -aobUP '\xFD7zXZ\x00' "$SYS_VMLINUZ" | head -n 1 | cut -d: -f1)
+	if [ -z "$off" ]; then
+		SYS_VMLINUX_WHY="$SYS_VMLINUZ holds no xz stream"
+		return 0
+	fi
+	if tail -c +$((off + 1)) "$SYS_VMLINUZ" | xz -dc --single-stream >"$out.tmp" 2>/dev/null &&
+		[ "$(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+		mv "$out.tmp" "$out"
+		SYS_VMLINUX=$out
+	else
+		rm -f "$out.tmp"
+		SYS_VMLINUX_WHY="unpacking vmlinux from $SYS_VMLINUZ failed"
+	fi
+}
+
 # sys_artifacts: everything a system test needs; also exports the paths so
 # scripts running inside L1 find them.
 sys_artifacts() {
 	sys_prereqs && sys_l1_initrd && sys_guest_initrd || return 1
-	export SYS_KVER SYS_VMLINUZ SYS_MODDIR SYS_L1_INITRD SYS_GUEST_INITRD
+	sys_vmlinux
+	export SYS_KVER SYS_VMLINUZ SYS_MODDIR SYS_L1_INITRD SYS_GUEST_INITRD \
+		SYS_VMLINUX SYS_VMLINUX_WHY
 }
 
 # --- the L1 VM ----------------------------------------------------------------
@@ -337,7 +371,7 @@ l1_run() {
 	# The environment file the L1 init sources in the chroot before the script.
 	{
 		for v in SYS_KVER SYS_VMLINUZ SYS_MODDIR SYS_L1_INITRD \
-			SYS_GUEST_INITRD ${L1_ENV:-}; do
+			SYS_GUEST_INITRD SYS_VMLINUX SYS_VMLINUX_WHY ${L1_ENV:-}; do
 			[ -n "${!v+set}" ] || continue
 			echo "export $v=$(_sys_shquote "${!v}")"
 		done

@@ -35,7 +35,7 @@ cd "$here/../.." || exit 2
 
 # Case names, in the order they run.  Each has a function case_NAME (dashes
 # as underscores) that runs INSIDE L1 and prints exactly one result line.
-CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-virtio-blk zhyve-virtio-net"
+CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-topology zhyve-dmi-uuid zhyve-console-socket zhyve-reboot zhyve-sigterm zhyve-sigterm-ignored zhyve-pvh-boot zhyve-virtio-blk zhyve-virtio-net"
 
 # Kernel command line common to every L2 boot (the same for QEMU and zhyve,
 # so their boot times compare).
@@ -138,7 +138,7 @@ zhyve_guest() {
 	fi
 	l2_boot "$name" "$L2_TIMEOUT" "$ZHYVE_BIN" -m 512M -c "$ncpu" \
 		-s 0,hostbridge -s 31,lpc -l com1,stdio "$@" \
-		-o "boot.kernel=$SYS_VMLINUZ" -o "boot.initrd=$SYS_GUEST_INITRD" \
+		-o "boot.kernel=${BG_KERNEL:-$SYS_VMLINUZ}" -o "boot.initrd=$SYS_GUEST_INITRD" \
 		-o "boot.cmdline=$L2_CMDLINE $zcmd" vm0
 	if [ -z "$L2_MARKER_SECS" ]; then
 		# Rejected before the guest ran: an error naming the boot keys.
@@ -159,16 +159,209 @@ zhyve_guest() {
 	return 0
 }
 
-# zhyve boots the Debian kernel to the guest marker and powers off.
+# The kernel's complaints about the ACPI tables, if any (empty when clean).
+ACPI_CLEAN='! dmesg | grep -iE "ACPI.*(error|warning|exception|incorrect|invalid|bad )"'
+
+# zhyve boots the Debian kernel (bzImage) with 1 vCPU: one CPU, the kernel
+# names zhyve's ACPI OEM ID, no ACPI table errors; "poweroff" exits 1.
 case_zhyve_boot() {
-	zhyve_guest zhyve-boot 1 "" || return
-	echo "ok zhyve-boot (marker after $L2_MARKER_SECS s, zhyve exited after $L2_EXIT_SECS s$(retried))"
+	zhyve_guest zhyve-boot 1 "[ \"\$(nproc)\" = 1 ] && dmesg | grep -q 'ACPI: .*ZHYVE' && $ACPI_CLEAN" || return
+	if [ "${L2_RC:-}" != 1 ]; then
+		echo "FAIL zhyve-boot: guest powered off but zhyve exited ${L2_RC:-?}, not 1 (log $L2_LOG)"
+		return
+	fi
+	echo "ok zhyve-boot (marker after $L2_MARKER_SECS s, poweroff exit 1 after $L2_EXIT_SECS s$(retried))"
 }
 
-# Two vCPUs come up in the guest.
+# Four vCPUs come up in the guest, with clean ACPI tables.
 case_zhyve_smp_boot() {
-	zhyve_guest zhyve-smp-boot 2 '[ "$(nproc)" = 2 ]' || return
-	echo "ok zhyve-smp-boot (marker after $L2_MARKER_SECS s$(retried))"
+	zhyve_guest zhyve-smp-boot 4 "[ \"\$(nproc)\" = 4 ] && $ACPI_CLEAN" || return
+	echo "ok zhyve-smp-boot (4 vCPUs, marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# -c cpus=4,sockets=2,cores=2,threads=1: 2 packages of 2 cores each.
+case_zhyve_topology() {
+	local snip='[ "$(nproc)" = 4 ] &&
+[ "$(grep "^physical id" /proc/cpuinfo | sort -u | wc -l)" = 2 ] &&
+[ "$(grep "^cpu cores" /proc/cpuinfo | sort -u)" = "$(printf "cpu cores\t: 2")" ] &&
+[ "$(grep "^siblings" /proc/cpuinfo | sort -u)" = "$(printf "siblings\t: 2")" ] ||
+{ grep -E "^(processor|physical id|core id|cpu cores|siblings)" /proc/cpuinfo; false; }'
+	zhyve_guest zhyve-topology cpus=4,sockets=2,cores=2,threads=1 "$snip" || return
+	echo "ok zhyve-topology (2 packages x 2 cores, marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# -U: the guest's DMI product UUID is the one given.
+case_zhyve_dmi_uuid() {
+	local uuid=6c0b1f1e-3a5d-4f6e-9b1c-2d3e4f5a6b7c
+	zhyve_guest zhyve-dmi-uuid 1 "[ \"\$(cat /sys/class/dmi/id/product_uuid)\" = $uuid ] || { cat /sys/class/dmi/id/product_uuid; false; }" -U "$uuid" || return
+	echo "ok zhyve-dmi-uuid (marker after $L2_MARKER_SECS s$(retried))"
+}
+
+# zhyve_start NAME NCPU CMDLINE-TAIL [zhyve options...]: starts zhyve in the
+# background with COM1 on its stdout (into $ZHYVE_RESULTS/NAME.log) unless the
+# options say otherwise.  Sets BG_PID and BG_LOG.
+zhyve_start() {
+	local name=$1 ncpu=$2 tail=$3
+	shift 3
+	BG_LOG=${ZHYVE_RESULTS:-/tmp}/$name.log
+	"$ZHYVE_BIN" -m 512M -c "$ncpu" -s 0,hostbridge -s 31,lpc -l com1,stdio "$@" \
+		-o "boot.kernel=${BG_KERNEL:-$SYS_VMLINUZ}" -o "boot.initrd=$SYS_GUEST_INITRD" \
+		-o "boot.cmdline=$L2_CMDLINE $tail" vm0 </dev/null >"$BG_LOG" 2>&1 &
+	BG_PID=$!
+}
+
+# wait_log FILE PATTERN SECS: true once FILE has a line matching PATTERN.
+wait_log() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_exit PID SECS: the exit status of PID (background job), or 124 if it
+# is still running after SECS.
+wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		if ! kill -0 "$1" 2>/dev/null; then
+			wait "$1"
+			return $?
+		fi
+		sleep 0.1
+	done
+	return 124
+}
+
+zhyve_can_run() {
+	if [ -z "${ZHYVE_BIN:-}" ] || [ ! -x "$ZHYVE_BIN" ]; then
+		echo "skipped: $1: zhyve not built (${ZHYVE_BUILD:-build}/zhyve)"
+		return 1
+	fi
+}
+
+# The guest's "reboot" (ACPI reset register) ends zhyve with status 0.
+case_zhyve_reboot() {
+	local rc
+	zhyve_can_run zhyve-reboot || return
+	zhyve_start zhyve-reboot 1 "zg.cmd=\"sync; reboot -f\""
+	wait_exit "$BG_PID" "$L2_TIMEOUT"
+	rc=$?
+	if ! grep -q "$SYS_GUEST_MARKER" "$BG_LOG"; then
+		[ $rc = 124 ] && kill -9 "$BG_PID" 2>/dev/null
+		echo "FAIL zhyve-reboot: no $SYS_GUEST_MARKER (zhyve exit $rc; log $BG_LOG)"
+	elif [ $rc != 0 ]; then
+		[ $rc = 124 ] && kill -9 "$BG_PID" 2>/dev/null
+		echo "FAIL zhyve-reboot: zhyve exited $rc after the guest rebooted, not 0 (log $BG_LOG)"
+	else
+		echo "ok zhyve-reboot (exit 0)"
+	fi
+}
+
+# SIGTERM presses the ACPI power button; a guest init that acts on it
+# powers off, and zhyve exits 1.
+case_zhyve_sigterm() {
+	local rc
+	zhyve_can_run zhyve-sigterm || return
+	zhyve_start zhyve-sigterm 1 zg.powerbtn
+	if ! wait_log "$BG_LOG" "waiting for the power button" "$L2_TIMEOUT"; then
+		kill -9 "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
+		echo "FAIL zhyve-sigterm: the guest never waited for the power button (log $BG_LOG)"
+		return
+	fi
+	kill -TERM "$BG_PID"
+	wait_exit "$BG_PID" 60
+	rc=$?
+	if [ $rc = 124 ]; then
+		kill -9 "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
+		echo "FAIL zhyve-sigterm: still running 60 s after SIGTERM (log $BG_LOG)"
+	elif ! grep -q "power button pressed" "$BG_LOG"; then
+		echo "FAIL zhyve-sigterm: exit $rc but the guest saw no power button (log $BG_LOG)"
+	elif [ $rc != 1 ]; then
+		echo "FAIL zhyve-sigterm: exit $rc after the guest powered off, not 1 (log $BG_LOG)"
+	else
+		echo "ok zhyve-sigterm (guest saw the power button, exit 1)"
+	fi
+}
+
+# A guest that ignores the power button keeps running until SIGKILL.
+case_zhyve_sigterm_ignored() {
+	local rc
+	zhyve_can_run zhyve-sigterm-ignored || return
+	zhyve_start zhyve-sigterm-ignored 1 "zg.cmd=\"echo ignoring; sleep 600\""
+	if ! wait_log "$BG_LOG" "^ignoring" "$L2_TIMEOUT"; then
+		kill -9 "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null
+		echo "FAIL zhyve-sigterm-ignored: the guest did not start (log $BG_LOG)"
+		return
+	fi
+	kill -TERM "$BG_PID"
+	wait_exit "$BG_PID" 5
+	rc=$?
+	if [ $rc != 124 ]; then
+		echo "FAIL zhyve-sigterm-ignored: zhyve exited $rc on SIGTERM although the guest ignored it (log $BG_LOG)"
+		return
+	fi
+	kill -KILL "$BG_PID"
+	wait_exit "$BG_PID" 10
+	rc=$?
+	if [ $rc != 137 ]; then
+		echo "FAIL zhyve-sigterm-ignored: exit $rc after SIGKILL, not 137"
+	else
+		echo "ok zhyve-sigterm-ignored (still running 5 s after SIGTERM; SIGKILL ended it)"
+	fi
+}
+
+# COM1 on a UNIX socket: a command typed by a client runs in the guest's
+# shell and its output comes back; "exit" powers the guest off.
+case_zhyve_console_socket() {
+	local sock=/tmp/zhyve-com1.sock log line rc got= t0
+	zhyve_can_run zhyve-console-socket || return
+	if ! command -v socat >/dev/null; then
+		echo "skipped: zhyve-console-socket: no socat (Debian package socat)"
+		return
+	fi
+	rm -f "$sock"
+	zhyve_start zhyve-console-socket 1 "" -l "com1,socket,$sock"
+	log=${ZHYVE_RESULTS:-/tmp}/zhyve-console-socket.console
+	: >"$log"
+	for ((t0 = 0; t0 < 100; t0++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	coproc SOCK { socat -t 5 - "UNIX-CONNECT:$sock" 2>&1; }
+	local rfd=${SOCK[0]} wfd=${SOCK[1]}
+	while IFS= read -r -t "$L2_TIMEOUT" line <&"$rfd"; do
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >>"$log"
+		case "$line" in
+		*"$SYS_GUEST_MARKER"*)
+			sleep 1
+			printf 'echo "sock-says-$((6 * 7))"\n' >&"$wfd" ;;
+		sock-says-42*)
+			got=1
+			printf 'exit\n' >&"$wfd" ;;
+		esac
+	done
+	wait_exit "$BG_PID" 30
+	rc=$?
+	[ $rc = 124 ] && { kill -9 "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null; }
+	if [ -z "$got" ]; then
+		echo "FAIL zhyve-console-socket: no answer through the socket (console $log, zhyve exit $rc)"
+	elif [ $rc != 1 ]; then
+		echo "FAIL zhyve-console-socket: exit $rc after the shell exited, not 1 (console $log)"
+	else
+		echo "ok zhyve-console-socket (answered through the socket, exit 1)"
+	fi
+}
+
+# An uncompressed ELF vmlinux boots through its PVH entry point.
+case_zhyve_pvh_boot() {
+	if [ -z "${SYS_VMLINUX:-}" ]; then
+		echo "skipped: zhyve-pvh-boot: ${SYS_VMLINUX_WHY:-no vmlinux}"
+		return
+	fi
+	BG_KERNEL=$SYS_VMLINUX
+	zhyve_guest zhyve-pvh-boot 2 "[ \"\$(nproc)\" = 2 ] && $ACPI_CLEAN" || { BG_KERNEL=; return; }
+	BG_KERNEL=
+	echo "ok zhyve-pvh-boot (vmlinux via PVH, marker after $L2_MARKER_SECS s$(retried))"
 }
 
 # A virtio-blk disk: the guest sees its size, reads back a random pattern and
