@@ -113,6 +113,45 @@ cpuid_set_leaf_b(struct kvm_cpuid2 *c, const struct vcpu_x86_topo *t)
 	return 0;
 }
 
+/*
+ * Leaf 0xD must not offer XSAVE state components whose feature the CPUID
+ * hides (a nested or emulated host may report AVX state in XCR0 without the
+ * AVX feature bit): Linux then computes a smaller buffer than CPUID says and
+ * warns.  Drop such components and recompute the maximum size.
+ */
+static void
+cpuid_fix_xsave(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *l1 = cpuid_find(c, 1, 0);
+	struct kvm_cpuid_entry2 *l7 = cpuid_find(c, 7, 0);
+	struct kvm_cpuid_entry2 *d0 = cpuid_find(c, 0xD, 0);
+	uint32_t mask = ~0u, max = 576;
+
+	if (d0 == NULL)
+		return;
+	if (l1 == NULL || !(l1->ecx & (1u << 28)))	/* AVX */
+		mask &= ~(1u << 2);
+	if (l7 == NULL || !(l7->ebx & (1u << 14)))	/* MPX */
+		mask &= ~((1u << 3) | (1u << 4));
+	if (l7 == NULL || !(l7->ebx & (1u << 16)))	/* AVX-512F */
+		mask &= ~((1u << 5) | (1u << 6) | (1u << 7));
+	if (l7 == NULL || !(l7->ecx & (1u << 3)))	/* PKU */
+		mask &= ~(1u << 9);
+	d0->eax &= mask;
+	for (uint32_t i = 2; i < 32; i++) {
+		struct kvm_cpuid_entry2 *e;
+
+		if (!(d0->eax & (1u << i)))
+			continue;
+		e = cpuid_find(c, 0xD, i);
+		if (e != NULL && e->eax != 0 && e->ebx + e->eax > max)
+			max = e->ebx + e->eax;
+	}
+	d0->ecx = max;
+	if (d0->ebx > max)
+		d0->ebx = max;
+}
+
 int
 vcpu_x86_set_cpuid(struct vcpu *vcpu, const struct vcpu_x86_topo *t,
     char *err, size_t errlen)
@@ -163,6 +202,7 @@ vcpu_x86_set_cpuid(struct vcpu *vcpu, const struct vcpu_x86_topo *t,
 	}
 	/* Leaf 0x1F would override 0xB in the guest; we describe no dies. */
 	cpuid_remove(c, 0x1F);
+	cpuid_fix_xsave(c);
 	/* AMD: core count and APIC ID core-field width. */
 	if ((e = cpuid_find(c, 0x80000008, 0)) != NULL)
 		e->ecx = (e->ecx & ~0xF0FFu) | ((per_pkg - 1) & 0xFF) |
