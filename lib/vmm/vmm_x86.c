@@ -174,10 +174,12 @@ vcpu_x86_set_cpuid(struct vcpu *vcpu, const struct vcpu_x86_topo *t,
 		e->ebx = (e->ebx & 0xFFFF) | ((per_pkg & 0xFF) << 16) |
 		    (t->apic_id << 24);
 		e->ecx |= CPUID1_ECX_HYPERVISOR;
-		if (t->x2apic)
-			e->ecx |= CPUID1_ECX_X2APIC;
-		else
-			e->ecx &= ~CPUID1_ECX_X2APIC;
+		/*
+		 * KVM's local APIC does x2APIC whether or not -x asked for it;
+		 * offering it spares the guest MMIO exits for every APIC
+		 * access (costly when KVM itself runs nested).
+		 */
+		e->ecx |= CPUID1_ECX_X2APIC;
 		if (per_pkg > 1)
 			e->edx |= CPUID1_EDX_HTT;
 		else

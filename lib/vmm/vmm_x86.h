@@ -20,7 +20,7 @@ struct vcpu_x86_topo {
 	unsigned core_bits;	/* width of the core field */
 	unsigned threads;	/* per core */
 	unsigned cores;		/* per socket */
-	bool x2apic;		/* advertise x2APIC */
+	bool x2apic;		/* -x given (x2APIC is offered either way) */
 };
 
 /*
