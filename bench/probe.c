@@ -6,9 +6,9 @@
  * poll() loop over the children's pipes and pidfds.
  *
  *   probe run [OPTS] -- CMD...
- *	status=ok|exit:N|signal:N|timeout|killed first_us= marker_us=
- *	exit_us= teardown_us= utime_us= stime_us= bytes= rss_kb= pss_kb=
- *	cg_usage= cg_max= cg_kmem=
+ *	status=ok|exit:N|signal:N|timeout|killed first_us= begin_us=
+ *	marker_us= exit_us= teardown_us= utime_us= stime_us= bytes= rss_kb=
+ *	pss_kb= cg_usage= cg_max= cg_kmem=
  *	Times are microseconds from just before fork(); -1 = not measured.
  *	killed = stopped by the probe after the ready string (-r).
  *   probe multi -k K [OPTS] -- CMD...
@@ -21,11 +21,13 @@
  *
  * OPTS:
  *   -c CPU    pin the command to CPU (the probe moves to another CPU)
+ *   -e FILE   stderr of the command goes to FILE (default /dev/null)
  *   -g DIR    cgroup v1 memory hierarchy dir: the child joins a fresh group
  *	       below it before exec; its usage is sampled with the memory
  *   -n        stdout of the command goes to /dev/null, not to the probe
  *   -r STR    ready string: once seen, wait -s ms, sample memory, kill
  *   -s MS     settle time before sampling memory (default 100)
+ *   -B STR    begin marker: its time is reported as begin_us
  *   -M STR    teardown marker: the last bytes the guest writes before reset
  *   -t SEC    give up after SEC seconds (default 60)
  */
@@ -52,10 +54,12 @@
 struct opts {
 	int cpu;
 	const char *cg_parent;
+	const char *err_file;
 	int to_null;
 	const char *ready;
 	int settle_ms;
 	const char *marker;
+	const char *begin;
 	int timeout_s;
 	int k;
 	char **argv;
@@ -74,7 +78,7 @@ struct child {
 	int pid_fd;		/* pidfd, or -1 once reaped */
 	int64_t first, exit_at;
 	uint64_t bytes;
-	struct match marker, ready;
+	struct match marker, ready, begin;
 	int status, reaped, sampled;
 	struct rusage ru;
 	long rss_kb, pss_kb;
@@ -101,8 +105,8 @@ static void fatal(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-	    "usage: probe run [-c CPU] [-g CGDIR] [-n] [-r READY] [-s MS] "
-	    "[-M MARKER] [-t SEC] -- CMD...\n"
+	    "usage: probe run [-c CPU] [-e ERRFILE] [-g CGDIR] [-n] [-r READY] [-s MS] "
+	    "[-B BEGIN] [-M MARKER] [-t SEC] -- CMD...\n"
 	    "       probe multi -k K [same options] -- CMD...\n"
 	    "       probe patch ROM OUT KIND COUNT\n");
 	exit(2);
@@ -234,6 +238,7 @@ static void start_child(struct child *c, const struct opts *o, int index)
 	c->cg_usage = c->cg_max = c->cg_kmem = -1;
 	match_init(&c->marker, o->marker);
 	match_init(&c->ready, o->ready);
+	match_init(&c->begin, o->begin);
 
 	/* "%i" -> index, in multi mode (at most 8 such arguments). */
 	if (o->k > 0) {
@@ -284,7 +289,14 @@ static void start_child(struct child *c, const struct opts *o, int index)
 			_exit(126);
 		dup2(fd, STDIN_FILENO);
 		dup2(o->to_null ? fd : p[1], STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		if (o->err_file) {
+			int efd = open(o->err_file,
+			    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			dup2(efd >= 0 ? efd : fd, STDERR_FILENO);
+		} else {
+			dup2(fd, STDERR_FILENO);
+		}
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -327,6 +339,7 @@ static void drain(struct child *c)
 	c->bytes += (uint64_t)n;
 	match_feed(&c->marker, buf, (size_t)n, t);
 	match_feed(&c->ready, buf, (size_t)n, t);
+	match_feed(&c->begin, buf, (size_t)n, t);
 }
 
 static int done(const struct child *c)
@@ -444,11 +457,11 @@ static int cmd_run(const struct opts *o)
 		timed_out = 0;
 	}
 	finish(&c);
-	printf("status=%s first_us=%lld marker_us=%lld exit_us=%lld "
+	printf("status=%s first_us=%lld begin_us=%lld marker_us=%lld exit_us=%lld "
 	    "teardown_us=%lld utime_us=%lld stime_us=%lld bytes=%llu "
 	    "rss_kb=%ld pss_kb=%ld cg_usage=%lld cg_max=%lld cg_kmem=%lld\n",
 	    status_str(&c, timed_out, sbuf, sizeof(sbuf)),
-	    (long long)c.first, (long long)c.marker.when,
+	    (long long)c.first, (long long)c.begin.when, (long long)c.marker.when,
 	    (long long)(c.sampled ? -1 : c.exit_at),
 	    (long long)(!c.sampled && c.marker.when >= 0 ?
 	    c.exit_at - c.marker.when : -1),
@@ -569,14 +582,16 @@ int main(int argc, char **argv)
 		usage();
 	multi = !strcmp(argv[1], "multi");
 	optind = 2;
-	while ((opt = getopt(argc, argv, "+c:g:nr:s:M:t:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "+B:c:e:g:nr:s:M:t:k:")) != -1) {
 		switch (opt) {
 		case 'c': o.cpu = (int)parse_num(optarg, "-c", 0, CPU_SETSIZE - 1); break;
+		case 'e': o.err_file = optarg; break;
 		case 'g': o.cg_parent = optarg; break;
 		case 'n': o.to_null = 1; break;
 		case 'r': o.ready = optarg; break;
 		case 's': o.settle_ms = (int)parse_num(optarg, "-s", 0, 60000); break;
 		case 'M': o.marker = optarg; break;
+		case 'B': o.begin = optarg; break;
 		case 't': o.timeout_s = (int)parse_num(optarg, "-t", 1, 3600); break;
 		case 'k': o.k = (int)parse_num(optarg, "-k", 1, MAX_K); break;
 		default: usage();
@@ -586,8 +601,10 @@ int main(int argc, char **argv)
 		usage();
 	if ((o.ready && strlen(o.ready) > MATCH_MAX) ||
 	    (o.marker && strlen(o.marker) > MATCH_MAX) ||
-	    (o.ready && !*o.ready) || (o.marker && !*o.marker)) {
-		fprintf(stderr, "probe: -r/-M: 1 to %d characters\n", MATCH_MAX);
+	    (o.begin && strlen(o.begin) > MATCH_MAX) ||
+	    (o.ready && !*o.ready) || (o.marker && !*o.marker) ||
+	    (o.begin && !*o.begin)) {
+		fprintf(stderr, "probe: -r/-M/-B: 1 to %d characters\n", MATCH_MAX);
 		return 2;
 	}
 	if (multi && o.cg_parent) {

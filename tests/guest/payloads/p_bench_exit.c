@@ -12,7 +12,9 @@
  *
  * repeated `count` times (default: kind 1, 200000).  Loops are unrolled by
  * ten (five for kind 3) so that the emulated loop instructions add little.
- * Ends like bench_boot: "RESET!", 0xCF9, else a triple fault.
+ * The loop runs between two markers on COM1, "GO!" just before it and
+ * "RESET!" just after it (bench/run.sh times the loop between them); then
+ * 0xCF9, else a triple fault, as in bench_boot.
  * Boot CPU only.
  */
 #include "plib.h"
@@ -81,7 +83,7 @@ void pmain(void)
 	uint32_t kind = params.kind, n = params.count;
 
 	console_init();
-	printf("bench exit kind %u count %u\n", kind, n);
+	printf("bench exit kind %u count %u\nGO!", kind, n);
 	switch (kind) {
 	case KIND_LOOP:
 		loop_only(n);
