@@ -14,8 +14,8 @@
  *     (reset) exits 0; every other port reads all-ones and ignores writes.
  *     MMIO outside memory reads all-ones and ignores writes.
  *
- * Exit status as bhyve/zhyve: 0 reset, 1 power off, 3 triple fault,
- * 4 error.  Single-threaded: main() runs the vCPU.
+ * Exit status as bhyve/zhyve: 0 reset, 1 power off, 2 halt (only without
+ * an in-kernel local APIC: -i none), 3 triple fault, 4 error.  Single-threaded: main() runs the vCPU.
  *
  *   kvmfloor [-m SIZE] [-i IRQ] ROM
  *	SIZE: bytes, or with a K/M/G suffix (default 128M)
@@ -39,6 +39,7 @@
 
 #define EXIT_RESET	0
 #define EXIT_POWEROFF	1
+#define EXIT_HALT	2
 #define EXIT_TRIPLE	3
 #define EXIT_ERROR	4
 
@@ -314,6 +315,8 @@ int main(int argc, char **argv)
 			if (!run->mmio.is_write)
 				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 			break;
+		case KVM_EXIT_HLT:
+			return EXIT_HALT;
 		case KVM_EXIT_SHUTDOWN:
 			return EXIT_TRIPLE;
 		case KVM_EXIT_SYSTEM_EVENT:

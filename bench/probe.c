@@ -19,6 +19,10 @@
  *   probe patch ROM OUT KIND COUNT
  *	copies ROM to OUT with the bench_exit parameter block set.
  *
+ * The probe raises itself to SCHED_FIFO when it may (root), so that its
+ * timestamps stay close to the events on a loaded machine; the commands it
+ * starts get the normal policy back (SCHED_RESET_ON_FORK).
+ *
  * OPTS:
  *   -c CPU    pin the command to CPU (the probe moves to another CPU)
  *   -e FILE   stderr of the command goes to FILE (default /dev/null)
@@ -240,11 +244,12 @@ static void start_child(struct child *c, const struct opts *o, int index)
 	match_init(&c->ready, o->ready);
 	match_init(&c->begin, o->begin);
 
-	/* "%i" -> index, in multi mode (at most 8 such arguments). */
+	/* "%i" -> index, in multi mode (at most 8 such arguments; main()
+	 * checked that the command has fewer than 64). */
 	if (o->k > 0) {
 		int n;
 
-		for (n = 0; argv[n] && n < 63; n++) {
+		for (n = 0; argv[n]; n++) {
 			char *pos = strstr(argv[n], "%i");
 
 			subst[n] = argv[n];
@@ -612,6 +617,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.argv = argv + optind;
+	{
+		struct sched_param sp = { .sched_priority = 10 };
+
+		/* Best effort: without the privilege the probe just runs at
+		 * the normal policy. */
+		(void)sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+	}
+	if (multi && argc - optind >= 64) {
+		fprintf(stderr, "probe: multi: at most 63 command arguments\n");
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (o.cpu >= 0)
 		pin_probe_elsewhere(o.cpu);

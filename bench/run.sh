@@ -58,6 +58,7 @@ mem=128M			# guest RAM in every case but the memory one
 
 tmp=$(mktemp -d) || exit 2
 cg_parent=''
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
 	[ -n "$cg_parent" ] && rmdir "$cg_parent" 2>/dev/null
 	rm -rf "$tmp"
@@ -109,6 +110,7 @@ fi
 # vmm_cmd VMM ROM MEM [NAME]: sets cmd=( the command line )
 qemu_common=(-accel kvm -nodefaults -no-user-config -display none
 	-serial stdio -no-reboot)
+# shellcheck disable=SC2054  # the commas are inside option values
 vmm_cmd() {
 	local v=$1 rom=$2 m=$3 name=${4:-vm0}
 	case "$v" in
@@ -171,7 +173,9 @@ fingerprint() {
 	rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	git diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 	say "machine:  $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $cpus CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	say "kernel:   $(uname -sr); kvm modules: $(ls /sys/module 2>/dev/null | grep '^kvm' | tr '\n' ' ')"
+	local mods='' m
+	for m in /sys/module/kvm*; do [ -e "$m" ] && mods="$mods ${m##*/}"; done
+	say "kernel:   $(uname -sr); kvm modules:${mods:- none}"
 	say "qemu:     $("$qemu" --version 2>/dev/null | head -n 1 || echo missing)"
 	if [ -x "$zhyve" ]; then
 		say "zhyve:    $zhyve (git $rev, built $(date -u -r "$zhyve" '+%F %T UTC'))"
@@ -179,6 +183,7 @@ fingerprint() {
 		say "zhyve:    missing ($zhyve; git $rev)"
 	fi
 	say "method:   $runs rounds, the first dropped as a warm-up, VMMs interleaved, pinned to CPU $cpu; $(date -u '+%F %T UTC')"
+	say "load:     $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15 min; a busy host spreads the numbers)"
 	[ "$quick" = 1 ] && say "          --quick: few rounds, exit loops of $exit_n; numbers prove the suite runs, nothing more"
 	return 0
 }
@@ -350,11 +355,12 @@ cell() {
 		if [ "$nf" -gt 0 ]; then printf 'FAILED (%s)' "$nf"; else printf -- '-'; fi
 		return
 	fi
-	set -- $s "$4" "$5"
-	if [ "$1" = 1 ]; then
-		fmt "$2" "$5" "$6"
+	local n med lo hi
+	read -r n med lo hi <<<"$s"
+	if [ "$n" = 1 ]; then
+		fmt "$med" "$4" "$5"
 	else
-		printf '%s (%s-%s)' "$(fmt "$2" "$5" "$6")" "$(fmt "$3" "$5" "$6")" "$(fmt "$4" "$5" "$6")"
+		printf '%s (%s-%s)' "$(fmt "$med" "$4" "$5")" "$(fmt "$lo" "$4" "$5")" "$(fmt "$hi" "$4" "$5")"
 	fi
 	[ "$nf" -gt 0 ] && printf ' F%s' "$nf"
 	return 0
@@ -483,21 +489,17 @@ report() {
 }
 
 # --- main ---------------------------------------------------------------------------
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "zhyve bench: $runs rounds$([ "$quick" = 1 ] && echo ' (--quick)'), VMMs pinned to CPU $cpu"
 for v in zhyve microvm pc; do
 	[ -n "${why_not[$v]:-}" ] && say "    $v: ${why_not[$v]}"
 done
-timed() {
-	local t0=$SECONDS
-	"$@"
-	say "    ($((SECONDS - t0)) s)"
-}
 check_microvm
-timed case_start
-timed case_memory
-timed case_exit
+t0=$SECONDS; case_start; say "    ($((SECONDS - t0)) s)"
+t0=$SECONDS; case_memory; say "    ($((SECONDS - t0)) s)"
+t0=$SECONDS; case_exit; say "    ($((SECONDS - t0)) s)"
 say "[5-6] virtio notify path, device throughput: skipped: no virtio"
-timed case_create
+t0=$SECONDS; case_create; say "    ($((SECONDS - t0)) s)"
 report
 if [ "$floor_broke" = 1 ]; then
 	say "bench: the floor program failed: the suite is broken"
