@@ -53,7 +53,10 @@ PCFLAGS      := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
                 -Werror -I$(PAYLOAD_DIR)
 PLIB_OBJS    := $(B)/payloads/crt0.o $(B)/payloads/plib.o
 
-.PHONY: all clean check check-unit check-guest check-system check-san fuzz payloads
+.PHONY: all clean check check-unit check-guest check-system check-san fuzz payloads \
+        bench bench-quick
+# Keep the payload objects and ELF files (intermediates) for debugging.
+.SECONDARY:
 all: $(B)/zhyve payloads
 
 $(B)/%.o: %.c
@@ -106,6 +109,13 @@ check-system: all
 check-san:
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
 	tests/run.sh --san build-san unit guest
+
+# Side-by-side comparisons with QEMU and a raw-KVM floor (see README).
+bench: all
+	bench/run.sh
+
+bench-quick: all
+	bench/run.sh --quick
 
 clean:
 	rm -rf build build-san

@@ -10,7 +10,7 @@
 set -eu
 pkgs="build-essential clang libclang-rt-14-dev llvm pkg-config socat cpio xz-utils
       qemu-system-x86 qemu-utils linux-image-amd64 busybox-static acpica-tools
-      dmidecode e2fsprogs iproute2 procps kmod man-db groff-base"
+      dmidecode strace e2fsprogs iproute2 procps kmod man-db groff-base"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive

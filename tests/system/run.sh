@@ -364,10 +364,21 @@ case_zhyve_pvh_boot() {
 	echo "ok zhyve-pvh-boot (vmlinux via PVH, marker after $L2_MARKER_SECS s$(retried))"
 }
 
+# zhyve_has_emulation CASE NAME: true if zhyve offers the -s emulation NAME;
+# otherwise prints the skip line (the device is not built yet).
+zhyve_has_emulation() {
+	zhyve_can_run "$1" || return 1
+	if ! "$ZHYVE_BIN" -s help 2>/dev/null | grep -qx "$2"; then
+		echo "skipped: $1: this zhyve has no $2 device (zhyve -s help)"
+		return 1
+	fi
+}
+
 # A virtio-blk disk: the guest sees its size, reads back a random pattern and
 # writes a sector that L1 then finds in the image.
 case_zhyve_virtio_blk() {
 	local img=/tmp/zhyve-virtio-blk.img sum snip
+	zhyve_has_emulation zhyve-virtio-blk virtio-blk || return
 	rm -f "$img"
 	head -c 1048576 /dev/urandom >"$img" && truncate -s 4M "$img" || {
 		echo "FAIL zhyve-virtio-blk: cannot make $img"; return; }
@@ -388,6 +399,7 @@ sync"
 # A virtio-net device on a tap in L1: the guest pings L1's end of the tap.
 case_zhyve_virtio_net() {
 	local tap=zt0 snip
+	zhyve_has_emulation zhyve-virtio-net virtio-net || return
 	if ! command -v ip >/dev/null; then
 		echo "skipped: zhyve-virtio-net: no ip command (Debian package iproute2)"
 		return
