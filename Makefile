@@ -91,11 +91,12 @@ $(B)/payloads/%.rom: $(B)/payloads/%.elf
 	objcopy -O binary $< $@
 	@test "$$(stat -c %s $@)" -eq 65536 || { echo "$@: ROM is not 64 KiB"; rm -f $@; exit 1; }
 
-# The full suite: every tier with the normal build, then the unit and
-# guest tiers again with ASan+UBSan, added up into one summary.
+# The full suite: every tier with the normal build and the benchmark's
+# quick mode (proves it runs; gates nothing), then the unit and guest tiers
+# again with ASan+UBSan, added up into one summary.
 check: all $(UNIT_BINS)
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
-	tests/run.sh --build $(B) unit guest system --san build-san unit guest
+	tests/run.sh --build $(B) unit guest system bench --san build-san unit guest
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --build $(B) unit

@@ -3,7 +3,7 @@
 #
 # Runs the test tiers and adds up their results.
 #   tests/run.sh [--build DIR] TIER... [--san DIR TIER...]
-#     TIER: unit guest system all; tiers after --san run with the
+#     TIER: unit guest system bench all; tiers after --san run with the
 #     sanitizer build in DIR.
 # Each tier prints lines of its own and ends with "N passed, N failed"
 # (optionally ", N skipped").  A tier that cannot run at all (no /dev/kvm,
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; cur=$2; shift 2 ;;
 	--san) cur=$2; shift 2 ;;
 	all) tiers+=("unit@$cur" "guest@$cur" "system@$cur"); shift ;;
-	unit|guest|system) tiers+=("$1@$cur"); shift ;;
+	unit|guest|system|bench) tiers+=("$1@$cur"); shift ;;
 	*) echo "usage: tests/run.sh [--build DIR] unit|guest|system|all..." >&2; exit 2 ;;
 	esac
 done
@@ -64,6 +64,14 @@ for tb in "${tiers[@]}"; do
 		tests/$tier/run.sh >"$out" 2>&1
 		cat "$out"
 		add_summary "$out" ;;
+	bench)
+		# The benchmark's quick mode proves the suite still runs; its
+		# numbers are printed, never compared against limits.
+		if bench/run.sh --quick >"$out" 2>&1; then
+			cat "$out"; echo "ok bench-quick"; tp=$((tp + 1))
+		else
+			cat "$out"; echo "FAIL bench-quick: bench/run.sh --quick failed"; tf=$((tf + 1))
+		fi ;;
 	esac
 done
 echo "=== total ==="
