@@ -8,9 +8,9 @@
  *   3. the machine context: event loop, trap registry, stop requests
  *   4. platform devices (RTC, keyboard controller, POST, ACPI PM) and the
  *      PCI devices named in the tree (host bridge, LPC with the UARTs, ...)
- *   5. the boot method: a boot ROM, or a Linux kernel loaded directly
- *      (with ACPI and SMBIOS tables)
- *   6. vCPUs with their CPUID, then one thread each
+ *   5. the boot method: a boot ROM (mapped with guest RAM, in step 2), or
+ *      a Linux kernel loaded directly (with ACPI and SMBIOS tables)
+ *   6. vCPUs with their CPUID and entry state, then one thread each
  *   7. the main thread runs the event loop until the VM stops, then
  *      exits with bhyve's status (0 reboot, 1 poweroff, 2 halt,
  *      3 triple fault, 4 error)
@@ -92,14 +92,12 @@ on_sigterm(int fd, enum ev_type type, void *arg)
  * entry point.
  */
 static int
-boot_linux(const struct topology *topo, char *err, size_t errlen)
+boot_linux_load(const struct topology *topo, struct boot_entry *be, char *err,
+    size_t errlen)
 {
 	struct acpi_config acfg;
 	struct smbios_config scfg;
-	struct boot_entry be;
-	struct vcpu *bsp = vcpu_threads_get(0);
 	uint64_t rsdp;
-	int r;
 
 	acpi_config_init(&acfg);
 	acfg.topo = *topo;
@@ -121,15 +119,22 @@ boot_linux(const struct topology *topo, char *err, size_t errlen)
 	if (smbios_config_from_tree(&scfg, vm_name(ctx.vm), err, errlen) != 0 ||
 	    smbios_build(ctx.vm, &scfg, err, errlen) != 0)
 		return -1;
-	r = linux_boot_from_config(ctx.vm, rsdp, &be, err, errlen);
-	if (r != 0)
-		return -1;
-	if (be.mode == BOOT_ENTRY_LINUX64)
-		return vcpu_x86_set_linux64(bsp, be.rip, be.rsi, be.cr3,
-		    be.gdt_gpa, be.gdt_limit, BOOT_SEL_CODE64, BOOT_SEL_DATA,
+	return linux_boot_from_config(ctx.vm, rsdp, be, err, errlen) != 0 ?
+	    -1 : 0;
+}
+
+/* The boot CPU's registers for the kernel's entry point. */
+static int
+boot_linux_regs(const struct boot_entry *be, char *err, size_t errlen)
+{
+	struct vcpu *bsp = vcpu_threads_get(0);
+
+	if (be->mode == BOOT_ENTRY_LINUX64)
+		return vcpu_x86_set_linux64(bsp, be->rip, be->rsi, be->cr3,
+		    be->gdt_gpa, be->gdt_limit, BOOT_SEL_CODE64, BOOT_SEL_DATA,
 		    err, errlen);
-	return vcpu_x86_set_pvh(bsp, (uint32_t)be.rip, (uint32_t)be.rbx,
-	    be.gdt_gpa, be.gdt_limit, BOOT_SEL_CODE32, BOOT_SEL_DATA, err,
+	return vcpu_x86_set_pvh(bsp, (uint32_t)be->rip, (uint32_t)be->rbx,
+	    be->gdt_gpa, be->gdt_limit, BOOT_SEL_CODE32, BOOT_SEL_DATA, err,
 	    errlen);
 }
 
@@ -145,6 +150,7 @@ main(int argc, char **argv)
 {
 	char err[ERRLEN] = "";
 	struct topology topo;
+	struct boot_entry be;
 	uint64_t memsize, lowmem;
 	const char *name, *bootrom;
 	bool strictio, x2apic;
@@ -175,8 +181,24 @@ main(int argc, char **argv)
 	    sizeof(err)) != 0)
 		return fail("cpus", err);
 	ctx.ncpus = (int)topo.cpus;
-	if (vm_setup_memory(ctx.vm, memsize, lowmem, err, sizeof(err)) != 0 ||
-	    vm_create_irqchip(ctx.vm, err, sizeof(err)) != 0)
+	bootrom = config_get("lpc.bootrom");
+	if (config_get("lpc.bootvars") != NULL)
+		return fail("lpc.bootvars", "a boot ROM variable store is not "
+		    "supported in this version");
+	if (bootrom != NULL && config_get("boot.kernel") != NULL)
+		return fail("boot method", "give either lpc.bootrom or "
+		    "boot.kernel, not both");
+	if (bootrom == NULL && config_get("boot.kernel") == NULL)
+		return fail("no boot method", "give a boot ROM with "
+		    "-l bootrom,FILE or a kernel with -o boot.kernel=FILE");
+	if (vm_setup_memory(ctx.vm, memsize, lowmem, err, sizeof(err)) != 0)
+		return fail("setting up the VM", err);
+	/* The ROM goes in before any vCPU exists: memory slots are
+	 * cheapest to change then. */
+	if (bootrom != NULL && bootrom_load(ctx.vm, bootrom, err,
+	    sizeof(err)) != 0)
+		return fail("boot ROM", err);
+	if (vm_create_irqchip(ctx.vm, err, sizeof(err)) != 0)
 		return fail("setting up the VM", err);
 
 	/* 3. Machine context. */
@@ -196,27 +218,15 @@ main(int argc, char **argv)
 	if (pci_init(&ctx, err, sizeof(err)) != 0)
 		return fail("PCI devices", err);
 
-	/* 5. vCPUs, and the boot method. */
+	/* 5. The kernel, and the vCPUs with their entry state. */
+	if (bootrom == NULL && boot_linux_load(&topo, &be, err,
+	    sizeof(err)) != 0)
+		return fail("direct kernel boot", err);
 	if (vcpu_threads_init(&ctx, &topo, strictio, x2apic, err,
 	    sizeof(err)) != 0)
 		return fail("vCPUs", err);
-	bootrom = config_get("lpc.bootrom");
-	if (config_get("lpc.bootvars") != NULL)
-		return fail("lpc.bootvars", "a boot ROM variable store is not "
-		    "supported in this version");
-	if (bootrom != NULL && config_get("boot.kernel") != NULL)
-		return fail("boot method", "give either lpc.bootrom or "
-		    "boot.kernel, not both");
-	if (bootrom != NULL) {
-		if (bootrom_load(ctx.vm, bootrom, err, sizeof(err)) != 0)
-			return fail("boot ROM", err);
-	} else if (config_get("boot.kernel") != NULL) {
-		if (boot_linux(&topo, err, sizeof(err)) != 0)
-			return fail("direct kernel boot", err);
-	} else {
-		return fail("no boot method", "give a boot ROM with "
-		    "-l bootrom,FILE or a kernel with -o boot.kernel=FILE");
-	}
+	if (bootrom == NULL && boot_linux_regs(&be, err, sizeof(err)) != 0)
+		return fail("direct kernel boot", err);
 
 	/* 6. Start the vCPUs. */
 	if (vcpu_threads_start(err, sizeof(err)) != 0)

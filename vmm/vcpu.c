@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "iotrap.h"
 #include "topology.h"
@@ -319,9 +319,19 @@ vcpu_threads_join(void)
 		if (vt.v[i].started) {
 			/* A kick may land between the flag check and KVM_RUN:
 			 * immediate_exit covers it; keep kicking until done. */
-			while (pthread_tryjoin_np(vt.v[i].tid, NULL) == EBUSY) {
+			for (;;) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += 20 * 1000 * 1000;
+				if (ts.tv_nsec >= 1000000000) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000;
+				}
+				if (pthread_timedjoin_np(vt.v[i].tid, NULL,
+				    &ts) != ETIMEDOUT)
+					break;
 				vcpu_kick(vt.v[i].vcpu, VCPU_KICK_SIGNAL);
-				usleep(1000);
 			}
 		}
 		vcpu_destroy(vt.v[i].vcpu);
