@@ -155,7 +155,7 @@ zone_parse_size(const char *s, uint64_t *out)
 
 /* ---- value setters: each checks one value and stores it --------------- */
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 why(char *w, size_t wlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -598,7 +598,7 @@ trim(char *s)
 	return s;
 }
 
-static int
+static int __attribute__((format(printf, 4, 5)))
 whole(char *err, size_t errlen, const char *fname, const char *fmt, ...)
 {
 	char msg[512];

@@ -25,7 +25,7 @@
 #define MAY_W 2
 #define MAY_X 1
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
