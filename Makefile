@@ -121,7 +121,7 @@ LDLIBS        += -lseccomp
 ZONE_SRCS     := $(wildcard zone/*.c)
 ZONE_MAIN     := zone/zone_main.c
 ZONE_LIBOBJS  := $(patsubst %.c,$(B)/%.o,$(filter-out $(ZONE_MAIN),$(ZONE_SRCS)))
-DEPS          += $(ZONE_SRCS:%.c=$(B)/%.d) $(B)/seccomp-test/vmm/seccomp.d
+DEPS          += $(ZONE_SRCS:%.c=$(B)/%.d) $(B)/seccomp-test/vmm/seccomp_filter.d
 
 all: $(B)/zhyve-zone $(B)/zhyve-seccomp-test
 
@@ -140,11 +140,11 @@ $(B)/tests/unit/test_zone_%: tests/unit/test_zone_%.c tests/unit/test.h $(B)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(ZCFLAGS) -Izone -Itests/unit $(ZLDFLAGS) -o $@ $< $(B)/libzone.a
 
-$(B)/seccomp-test/vmm/seccomp.o: vmm/seccomp.c
+$(B)/seccomp-test/vmm/seccomp_filter.o: vmm/seccomp_filter.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ZCFLAGS) -DZHYVE_SECCOMP_TEST -MMD -MP -c $< -o $@
 
-$(B)/zhyve-seccomp-test: $(B)/vmm/main.o $(B)/seccomp-test/vmm/seccomp.o $(B)/libzhyve.a
+$(B)/zhyve-seccomp-test: $(B)/vmm/main.o $(B)/seccomp-test/vmm/seccomp_filter.o $(B)/libzhyve.a
 	$(CC) $(ZLDFLAGS) -o $@ $^ $(LDLIBS)
 # ---- end of the wt-zone block ------------------------------------------------
 
