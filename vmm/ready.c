@@ -23,6 +23,14 @@ static struct {
 	int fd;		/* -1: no ready_fd */
 } rd = { false, false, -1 };
 
+void
+ready_reset_for_tests(void)
+{
+	rd.checked = false;
+	rd.done = false;
+	rd.fd = -1;
+}
+
 int
 ready_setup(char *err, size_t errlen)
 {

@@ -31,4 +31,7 @@ int ready_setup(char *err, size_t errlen);
  */
 int ready_notify(char *err, size_t errlen);
 
+/* For tests: forget everything (does not close the descriptor). */
+void ready_reset_for_tests(void);
+
 #endif

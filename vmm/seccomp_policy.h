@@ -158,8 +158,8 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	SYS(pwritev, ALL, "disk writes, scatter-gather"),
 	SYS(preadv2, ALL, "disk reads with flags"),
 	SYS(pwritev2, ALL, "disk writes with flags"),
-	SYS(fsync, ALL, "FLUSH"),
-	SYS(fdatasync, ALL, "FLUSH"),
+	SYS(fsync, ALL, "virtio-blk FLUSH (image files)"),
+	SYS(fdatasync, ALL, "virtio-blk FLUSH (image files, block devices)"),
 	SYS(fallocate, ALL, "DISCARD (punch hole) and WRITE_ZEROES on image "
 	    "files"),
 	SYS(io_uring_enter, ALL, "block I/O through an io_uring made before "
