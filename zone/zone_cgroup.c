@@ -409,6 +409,12 @@ undo:
 int
 zone_cgroup_enter(const struct zone_cgroup *cg, char *err, size_t errlen)
 {
+	struct statfs sf;
+
+	/* Make sure the descriptor still is the cgroup's cgroup.procs. */
+	if (fstatfs(cg->procs_fd, &sf) != 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return fail(err, errlen, "cgroup: lost the descriptor of "
+		    "%s/cgroup.procs", cg->path);
 	if (write(cg->procs_fd, "0", 1) != 1)
 		return fail(err, errlen, "cgroup: cannot join %s: %s", cg->path,
 		    strerror(errno));

@@ -99,12 +99,27 @@ child(const struct zone_spec *s, const struct zone_cgroup *cg, int readyw,
 		"zhyve", "-k", "/config", "-o", "ready_fd=3", NULL, NULL
 	};
 	char *envp[] = { NULL };
+	struct zone_cgroup mycg = *cg;
+	int cgfd;
 
 	argv[5] = (char *)s->name;
-	/* The ready pipe on fd 3; everything else closes on exec. */
+	/*
+	 * The ready pipe goes on fd 3, and everything else closes on exec.
+	 * First every descriptor the child still needs moves above 10: any
+	 * of them may be fd 3 now (the cgroup's cgroup.procs often is).
+	 */
 	errw = fcntl(errw, F_DUPFD_CLOEXEC, 10);
 	if (errw < 0)
 		_exit(ZONE_EXIT_SETUP);
+	readyw = fcntl(readyw, F_DUPFD_CLOEXEC, 10);
+	if (readyw < 0)
+		child_fail(errw, "ready pipe", strerror(errno));
+	if (s->cgroup) {
+		cgfd = fcntl(cg->procs_fd, F_DUPFD_CLOEXEC, 10);
+		if (cgfd < 0)
+			child_fail(errw, "cgroup", strerror(errno));
+		mycg.procs_fd = cgfd;
+	}
 	if (dup2(readyw, ZONE_READY_FD) != ZONE_READY_FD)
 		child_fail(errw, "ready pipe", strerror(errno));
 	if (close_range(ZONE_READY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
@@ -112,7 +127,7 @@ child(const struct zone_spec *s, const struct zone_cgroup *cg, int readyw,
 	/* If the launcher dies before the zone is up, so does the zone. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-	if (s->cgroup && zone_cgroup_enter(cg, err, sizeof(err)) != 0)
+	if (s->cgroup && zone_cgroup_enter(&mycg, err, sizeof(err)) != 0)
 		child_fail(errw, "cgroup", err);
 	if (zone_rlimits(s, err, sizeof(err)) != 0)
 		child_fail(errw, "rlimits", err);

@@ -251,7 +251,7 @@ tmpfs.run = 64k"
 		v=$(readlink "$f")
 		case "${f##*/}:$v" in
 		0:*|1:*|2:*) ;;
-		*:anon_inode:*|*:/dev/kvm) ;;
+		*:anon_inode:*|*/dev/kvm) ;;
 		*)
 			# else only copies of its stdio (the console)
 			case "$stdio" in *" $v "*) ;; *) why+=("fd ${f##*/} -> $v") ;; esac ;;
