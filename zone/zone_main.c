@@ -353,7 +353,8 @@ main(int argc, char **argv)
 	struct zone_cgroup cg;
 	struct waitstate w;
 	sigset_t set;
-	int readyp[2], errp[2], sigfd, relay = -1, c, code;
+	int readyp[2], errp[2], sigfd, relay = -1, pidns = -1, c;
+	int code = ZONE_EXIT_SETUP;
 	bool check_only = false;
 
 	while ((c = getopt(argc, argv, "+hnr:")) != -1) {
@@ -400,13 +401,14 @@ main(int argc, char **argv)
 	zone_spec_init(&spec);
 	if (zone_spec_load(argv[optind], &spec, err, sizeof(err)) != 0)
 		return setup_fail(NULL, err);
+	code = ZONE_EXIT_SETUP;
 	if (zone_spec_check_host(&spec, err, sizeof(err)) != 0)
-		return setup_fail(spec.name, err);
+		goto done;
 	memset(&cg, 0, sizeof(cg));
 	cg.procs_fd = -1;
 	if (spec.cgroup && zone_cgroup_probe(&spec, &cg, err,
 	    sizeof(err)) != 0)
-		return setup_fail(spec.name, err);
+		goto done;
 	if (check_only) {
 		zone_spec_print(&spec, stdout);
 		if (spec.cgroup)
@@ -416,12 +418,15 @@ main(int argc, char **argv)
 		else
 			printf("# cgroup: none (cgroup=off: no resource "
 			    "limits)\n");
-		zone_spec_free(&spec);
-		return 0;
+		code = 0;
+		err[0] = '\0';
+		goto done;
 	}
-	if (geteuid() != 0)
-		return setup_fail(spec.name, "must run as root (it builds "
+	if (geteuid() != 0) {
+		snprintf(err, sizeof(err), "must run as root (it builds "
 		    "namespaces and a cgroup, then drops to the spec's uid)");
+		goto done;
+	}
 	if (!spec.cgroup)
 		fprintf(stderr, "%s: %s: WARNING: cgroup=off: this zone runs "
 		    "WITHOUT any resource limit (memory, CPU, pids, I/O) and an "
@@ -431,10 +436,9 @@ main(int argc, char **argv)
 	/* 3. The cgroup. */
 	if (spec.cgroup && zone_cgroup_create(&spec, &cg, err,
 	    sizeof(err)) != 0)
-		return setup_fail(spec.name, err);
+		goto done;
 
 	/* 4. PID namespace and the child. */
-	code = ZONE_EXIT_SETUP;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -448,7 +452,10 @@ main(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	if (unshare(CLONE_NEWPID) != 0) {
+	/* Only the child goes into the new PID namespace: the launcher's
+	 * later children (none today; a sanitizer's helper) stay in its own. */
+	if ((pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    unshare(CLONE_NEWPID) != 0) {
 		snprintf(err, sizeof(err), "cannot make a PID namespace: %s",
 		    strerror(errno));
 		goto out;
@@ -456,6 +463,9 @@ main(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	w.t_fork = now();
 	w.pid = fork();
+	if (w.pid > 0 && setns(pidns, CLONE_NEWPID) != 0)
+		fprintf(stderr, "%s: %s: cannot return to the launcher's PID "
+		    "namespace: %s\n", prog, spec.name, strerror(errno));
 	if (w.pid < 0) {
 		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
 		goto out;
@@ -468,6 +478,7 @@ main(int argc, char **argv)
 		close(readyp[0]);
 		close(errp[0]);
 		close(sigfd);
+		close(pidns);
 		if (relay >= 0)
 			close(relay);
 		child(&spec, &cg, readyp[1], errp[1]);
@@ -487,8 +498,15 @@ main(int argc, char **argv)
 out:
 	if (err[0] != '\0')
 		setup_fail(spec.name, err);
+	err[0] = '\0';
 	if (spec.cgroup && zone_cgroup_destroy(&cg, err, sizeof(err)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, spec.name, err);
+	err[0] = '\0';
+done:
+	if (err[0] != '\0')
+		setup_fail(spec.name, err);
+	if (pidns >= 0)
+		close(pidns);
 	zone_spec_free(&spec);
 	return code;
 }
