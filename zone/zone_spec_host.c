@@ -9,6 +9,7 @@
  *
  * Threads: the launcher is single-threaded.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -112,11 +113,74 @@ lexically_in_system(const char *p)
 	return false;
 }
 
+/*
+ * Where on the host the block device `dev`, or one of its partitions, is
+ * mounted (the first such mount point), or false.  A guest must never get
+ * a disk the host is using.
+ */
+static bool
+blockdev_mounted(dev_t dev, char *where, size_t len)
+{
+	unsigned devs_maj[65], devs_min[65];
+	char path[128], line[1024], name[256];
+	size_t ndevs = 0, i;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+	FILE *f;
+
+	devs_maj[ndevs] = major(dev);
+	devs_min[ndevs++] = minor(dev);
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(dev),
+	    minor(dev));
+	d = opendir(path);
+	while (d != NULL && (de = readdir(d)) != NULL && ndevs < 65) {
+		char dpath[512], buf[32];
+		unsigned a, b;
+		FILE *df;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dpath, sizeof(dpath), "%s/%s/partition", path,
+		    de->d_name);
+		if (access(dpath, F_OK) != 0)
+			continue;
+		snprintf(dpath, sizeof(dpath), "%s/%s/dev", path, de->d_name);
+		if ((df = fopen(dpath, "re")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), df) != NULL &&
+		    sscanf(buf, "%u:%u", &a, &b) == 2) {
+			devs_maj[ndevs] = a;
+			devs_min[ndevs++] = b;
+		}
+		fclose(df);
+	}
+	if (d != NULL)
+		closedir(d);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		unsigned a, b;
+
+		if (sscanf(line, "%*s %*s %u:%u %*s %255s", &a, &b, name) != 3)
+			continue;
+		for (i = 0; i < ndevs; i++)
+			if (devs_maj[i] == a && devs_min[i] == b) {
+				snprintf(where, len, "%s", name);
+				found = true;
+			}
+	}
+	fclose(f);
+	return found;
+}
+
 static int
 check_disk(const struct zone_spec *s, struct zone_file *f, char *err,
     size_t errlen)
 {
 	const char *key = f->ro ? "disk_ro" : "disk";
+	char where[256];
 	struct stat st;
 
 	if (stat(f->path, &st) != 0)
@@ -126,6 +190,9 @@ check_disk(const struct zone_spec *s, struct zone_file *f, char *err,
 		if (!zone_path_under(f->path, "/dev"))
 			return fail(err, errlen, "%s: '%s': a block device must "
 			    "be named by a path under /dev", key, f->path);
+		if (blockdev_mounted(st.st_rdev, where, sizeof(where)))
+			return fail(err, errlen, "%s: '%s' (or a partition of it) "
+			    "is mounted on the host at %s", key, f->path, where);
 		f->blockdev = true;
 		f->rdev = st.st_rdev;
 		return 0;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -427,6 +428,25 @@ mkfile(const char *name, mode_t mode, char *path, size_t len)
 	(void)chmod(path, mode);
 }
 
+static char path_buf[256];
+
+/* DEVNAME=vda from a uevent file, as /dev/vda. */
+static void
+find_devname(const char *uevent, char *out, size_t len)
+{
+	char line[256];
+	FILE *f = fopen(uevent, "r");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "DEVNAME=", 8) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, len, "/dev/%s", line + 8);
+		}
+	fclose(f);
+}
+
 TEST(host_check)
 {
 	char zhyve[128], conf[128], img[128], text[2048];
@@ -494,6 +514,26 @@ TEST(host_check)
 	CHECK_EQ(parse(text, &s), 0);
 	CHECK_EQ(zone_spec_check_host(&s, err, sizeof(err)), -1);
 	CHECK(strstr(err, "tap: 'zq-no-such': no such interface") != NULL);
+	/* The host's root disk is mounted: never a guest's. */
+	{
+		struct stat rst;
+		char dev[300] = "";
+
+		if (stat("/", &rst) == 0 && major(rst.st_dev) != 0) {
+			snprintf(path_buf, sizeof(path_buf),
+			    "/sys/dev/block/%u:%u/uevent", major(rst.st_dev),
+			    minor(rst.st_dev));
+			find_devname(path_buf, dev, sizeof(dev));
+		}
+		if (dev[0] != '\0' && access(dev, F_OK) == 0) {
+			snprintf(text, sizeof(text), "name = t\nuid = 2001\n"
+			    "gid = 2001\nzhyve = /bin/sh\nconfig = %s\n"
+			    "disk_ro = %s\n", conf, dev);
+			CHECK_EQ(parse(text, &s), 0);
+			CHECK_EQ(zone_spec_check_host(&s, err, sizeof(err)), -1);
+			CHECK(strstr(err, "is mounted on the host at /") != NULL);
+		}
+	}
 	zone_spec_free(&s);
 	unlink(zhyve);
 	unlink(conf);
