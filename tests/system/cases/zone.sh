@@ -211,7 +211,8 @@ tmpfs.run = 64k"
 	[ -z "$v" ] || why+=("supplementary groups: $v")
 	# The root: exactly these entries (plus the parents of the ROM path,
 	# under the zone's own /tmp or wherever it lives).
-	got=$(cd "/proc/$pid/root" && ls -A | sort | tr '\n' ' ')
+	got=$(cd "/proc/$pid/root" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' |
+		sort | tr '\n' ' ')
 	want=$( { printf '%s\n' config dev run tmp usr zhyve
 		for f in lib lib64; do [ -e "/$f" ] && echo "$f"; done
 		f=${ZB#/}; f=${f%%/*}
@@ -279,13 +280,13 @@ tmpfs.run = 64k"
 		# cgroup of the process that made the VM): nothing else.
 		local p
 		grep -qx "$pid" "$cg/cgroup.procs" || why+=("zhyve not in cgroup.procs")
-		for p in $(cat "$cg/cgroup.procs"); do
+		while read -r p; do
 			[ "$p" = "$pid" ] && continue
 			case "$(cat "/proc/$p/comm" 2>/dev/null)" in
 			kvm*) [ ! -s "/proc/$p/cmdline" ] && continue ;;
 			esac
 			why+=("process $p ($(cat "/proc/$p/comm" 2>/dev/null)) in the cgroup")
-		done
+		done <"$cg/cgroup.procs"
 	fi
 	# End it: the payload resets on "ping".
 	printf 'ping\n' >"$zone_tmp/in"
@@ -520,14 +521,16 @@ zone_main() {
 	local sel=() c line pass=0 fail=0 skip=0 out rc
 	if [ "${1:-}" = --l1 ]; then
 		shift
-		# shellcheck source=../lib.sh
+		# shellcheck source=/dev/null
 		. "$zone_here/../lib.sh"
 		out=$(mktemp)
 		L1_RESULTS=$SYS_DIR/zone-results
 		if ! sys_artifacts; then
-			for c in ${*:-$ZONE_CASES}; do echo "skipped: $c: $SYS_WHY"; done >"$out"
+			# shellcheck disable=SC2086 # a list of words
+			[ $# -gt 0 ] || set -- $ZONE_CASES
+			for c in "$@"; do echo "skipped: $c: $SYS_WHY"; done >"$out"
 		else
-			L1_ENV="ZONE_UID ZONE_GID ZONE_TIMEOUT"
+			export L1_ENV="ZONE_UID ZONE_GID ZONE_TIMEOUT"
 			l1_run "$zone_here/zone.sh" 900 "$@"
 			rc=$?
 			grep -E '^(ok |FAIL |skipped: |# )' "$L1_RESULTS/output" >"$out" 2>/dev/null
