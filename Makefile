@@ -121,4 +121,42 @@ bench-quick: all
 clean:
 	rm -rf build build-san
 
+# ---- zone launcher, seccomp, ready notification (branch wt-zone) --------------
+# zhyve-zone links nothing from lib/vmm, vmm or devices: zone/*.c only.  Its
+# objects (all but zone_main.c) also go into libzone.a for the unit tests
+# tests/unit/test_zone_*.c.  zhyve itself now needs libseccomp
+# (Debian: libseccomp-dev).  zhyve-seccomp-test is zhyve with the seccomp
+# test hook (-DZHYVE_SECCOMP_TEST, the key test.seccomp_violation) compiled
+# in: a test binary only, never installed.
+LDLIBS        += -lseccomp
+ZONE_SRCS     := $(wildcard zone/*.c)
+ZONE_MAIN     := zone/zone_main.c
+ZONE_LIBOBJS  := $(patsubst %.c,$(B)/%.o,$(filter-out $(ZONE_MAIN),$(ZONE_SRCS)))
+DEPS          += $(ZONE_SRCS:%.c=$(B)/%.d) $(B)/seccomp-test/vmm/seccomp_filter.d
+
+all: $(B)/zhyve-zone $(B)/zhyve-seccomp-test
+
+$(B)/zone/%.o: zone/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ZCFLAGS) -Izone -MMD -MP -c $< -o $@
+
+$(B)/libzone.a: $(ZONE_LIBOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/zhyve-zone: $(B)/zone/zone_main.o $(B)/libzone.a
+	$(CC) $(ZLDFLAGS) -o $@ $^
+
+$(B)/tests/unit/test_zone_%: tests/unit/test_zone_%.c tests/unit/test.h $(B)/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ZCFLAGS) -Izone -Itests/unit $(ZLDFLAGS) -o $@ $< $(B)/libzone.a
+
+$(B)/seccomp-test/vmm/seccomp_filter.o: vmm/seccomp_filter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ZCFLAGS) -DZHYVE_SECCOMP_TEST -MMD -MP -c $< -o $@
+
+$(B)/zhyve-seccomp-test: $(B)/vmm/main.o $(B)/seccomp-test/vmm/seccomp_filter.o $(B)/libzhyve.a
+	$(CC) $(ZLDFLAGS) -o $@ $^ $(LDLIBS)
+# ---- end of the wt-zone block ------------------------------------------------
+
 -include $(DEPS)
