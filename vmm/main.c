@@ -38,6 +38,8 @@
 #include "vmctx.h"
 #include "vmm.h"
 #include "vmm_x86.h"
+#include "ready.h"
+#include "seccomp_filter.h"
 #include "acpi.h"
 #include "acpi_pm.h"
 #include "bootrom.h"
@@ -172,6 +174,10 @@ main(int argc, char **argv)
 	    config_get_bool("x86.strictio", false, &strictio) != 0 ||
 	    config_get_bool("x86.x2apic", false, &x2apic) != 0)
 		return fail("configuration", config_error());
+	if (seccomp_setup(err, sizeof(err)) != 0)
+		return fail("seccomp", err);
+	if (ready_setup(err, sizeof(err)) != 0)
+		return fail("ready_fd", err);
 
 	/* 2. The VM. */
 	ctx.vm = vm_create(name, err, sizeof(err));
@@ -228,9 +234,17 @@ main(int argc, char **argv)
 	if (bootrom == NULL && boot_linux_regs(&be, err, sizeof(err)) != 0)
 		return fail("direct kernel boot", err);
 
-	/* 6. Start the vCPUs. */
+	/* 6. Hardware ready; start the vCPUs; filter the main thread last,
+	 * once every thread exists (filters are per thread). */
+	if (ready_notify(err, sizeof(err)) != 0)
+		return fail("ready notification", err);
 	if (vcpu_threads_start(err, sizeof(err)) != 0)
 		return fail("vCPUs", err);
+	if (seccomp_install(SECCOMP_ROLE_MAIN, err, sizeof(err)) != 0) {
+		suspend_vm(&ctx, VMEXIT_ERROR, err);
+		vcpu_threads_join();
+		return VMEXIT_ERROR;
+	}
 
 	/* 7. Run until the VM stops. */
 	if (mevent_dispatch(ctx.mev) != 0)

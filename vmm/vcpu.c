@@ -28,6 +28,7 @@
 #include "vmctx.h"
 #include "vmm.h"
 #include "vmm_x86.h"
+#include "seccomp_filter.h"
 
 enum { VCPU_CONTINUE, VCPU_STOP };
 
@@ -205,7 +206,7 @@ vcpu_loop(void *arg)
 	struct vcpu_thread *t = arg;
 	struct vm_exit ex;
 	sigset_t set;
-	char name[16];
+	char name[16], err[256];
 
 	snprintf(name, sizeof(name), "vcpu %d", vcpu_id(t->vcpu));
 	pthread_setname_np(pthread_self(), name);
@@ -213,6 +214,11 @@ vcpu_loop(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* Filtered before the guest runs on this thread. */
+	if (seccomp_install(SECCOMP_ROLE_VCPU, err, sizeof(err)) != 0) {
+		vmctx_suspend(vt.ctx, VMEXIT_ERROR, err);
+		return NULL;
+	}
 
 	while (!__atomic_load_n(&vt.stopping, __ATOMIC_ACQUIRE)) {
 		if (vcpu_run(t->vcpu, &ex) != 0) {

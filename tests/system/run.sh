@@ -36,6 +36,9 @@ cd "$here/../.." || exit 2
 # Case names, in the order they run.  Each has a function case_NAME (dashes
 # as underscores) that runs INSIDE L1 and prints exactly one result line.
 CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-topology zhyve-dmi-uuid zhyve-console-socket zhyve-reboot zhyve-sigterm zhyve-sigterm-ignored zhyve-pvh-boot zhyve-virtio-blk zhyve-virtio-net"
+# The zone cases (zhyve inside zhyve-zone) live in cases/zone.sh.
+. "$here/cases/zone.sh"
+CASES="$CASES $ZONE_CASES"
 
 # Kernel command line common to every L2 boot (the same for QEMU and zhyve,
 # so their boot times compare).
