@@ -224,7 +224,7 @@ struct virtio_consts {
 	/* vCPU thread, vs_mtx held: a write to the device config area. */
 	void (*vc_cfgwrite)(struct virtio_softc *vs, int off, int size,
 	    uint32_t val);
-	/* Worker thread, at exit or in tests: free the model's state. */
+	/* After the worker stopped (exit, tests): free the model's state. */
 	void (*vc_destroy)(struct virtio_softc *vs);
 };
 
@@ -232,8 +232,20 @@ struct virtio_consts {
 struct virtio_vec {
 	int fd;			/* eventfd bound to `gsi` with irqfd, or -1 */
 	int gsi;		/* MSI route, or -1 */
-	bool live;		/* unmasked and bound: signal fd directly */
+	uint64_t addr;		/* the message the route holds */
+	uint32_t data;
+	bool live;		/* atomic: unmasked and bound, signal fd */
 };
+
+/* Something the worker thread watches (virtio_worker.c). */
+struct virtio_wsrc {
+	int kind;		/* kick, control or model fd */
+	int fd;
+	int qnum;		/* kick: the queue */
+	void (*fn)(struct virtio_softc *vs, void *arg);
+	void *arg;
+};
+#define VIRTIO_MAX_WSRC	4	/* model fds per device */
 
 /*
  * The transport's state; a model's own struct begins with it (so the
@@ -278,6 +290,9 @@ struct virtio_softc {
 	bool vs_thread_up;
 	int vs_epfd;
 	int vs_ctlfd;
+	struct virtio_wsrc *vs_wsrc;	/* ctl, one per queue, model fds */
+	int vs_nwsrc;
+	bool vs_running;		/* worker thread only: queues served */
 	bool vs_live;			/* atomic: DRIVER_OK and not reset */
 	uint32_t vs_start_gen;		/* vs_mtx: bumped on DRIVER_OK */
 	uint32_t vs_quiesce_req;	/* vs_mtx */
