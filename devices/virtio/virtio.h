@@ -253,6 +253,7 @@ struct virtio_wsrc {
  */
 struct virtio_softc {
 	const struct virtio_consts *vs_vc;
+	bool vs_inited;			/* virtio_pci_init() ran */
 	struct pci_devinst *vs_pi;
 	struct vm *vs_vm;
 	char vs_name[48];		/* "virtio-blk pci.0.4.0" for messages */
@@ -365,7 +366,11 @@ void virtio_notify_fini(struct virtio_softc *vs);
 typedef void virtio_fd_fn(struct virtio_softc *vs, void *arg);
 
 int virtio_worker_init(struct virtio_softc *vs);
-/* Watch another fd (backend completions, a timer) on the worker; init only. */
+/*
+ * Watch another fd (backend completions, a timer) on the worker.  From
+ * pe_init, after virtio_pci_init() (epoll_ctl is thread-safe and the
+ * entry is complete before the worker can see it).
+ */
 int virtio_worker_add_fd(struct virtio_softc *vs, int fd, virtio_fd_fn *fn,
     void *arg);
 int virtio_worker_start_thread(struct virtio_softc *vs);

@@ -468,6 +468,7 @@ virtio_pci_init(struct virtio_softc *vs, const struct virtio_consts *vc,
 	    pi->pi_name);
 	pthread_mutex_init(&vs->vs_mtx, NULL);
 	pthread_cond_init(&vs->vs_cv, NULL);
+	vs->vs_inited = true;
 	vs->vs_msix_config = VIRTIO_MSI_NO_VECTOR;
 	if (vc->vc_nvq < 1 || vc->vc_nvq > 64 || vc->vc_qsize == 0 ||
 	    (vc->vc_qsize & (vc->vc_qsize - 1)) != 0 ||
@@ -536,6 +537,9 @@ virtio_pci_init(struct virtio_softc *vs, const struct virtio_consts *vc,
 void
 virtio_pci_fini(struct virtio_softc *vs)
 {
+	if (!vs->vs_inited)
+		return;
+	vs->vs_inited = false;
 	if (vs->vs_bar_on)
 		virtio_kicks_bind(vs, false, vs->vs_bar_addr);
 	virtio_worker_fini(vs);
