@@ -476,8 +476,10 @@ virtio_pci_init(struct virtio_softc *vs, const struct virtio_consts *vc,
 		pci_emul_seterr(pi, "bad virtio model description");
 		return -1;
 	}
-	if (config_get_bool_node(nvl, "virtio_msix", true, &msix) != 0) {
-		pci_emul_seterr(pi, "virtio_msix: %s", config_error());
+	/* The global key (-W) and the device's own, which wins. */
+	if (config_get_bool("virtio_msix", true, &msix) != 0 ||
+	    config_get_bool_node(nvl, "virtio_msix", msix, &msix) != 0) {
+		pci_emul_seterr(pi, "%s", config_error());
 		return -1;
 	}
 	vs->vs_nvq = vc->vc_nvq;

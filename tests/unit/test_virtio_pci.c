@@ -23,6 +23,7 @@
 
 static char img[64];
 static struct vdrv d;
+static const char *global_set;	/* "key=value" set before the devices */
 
 static int
 setup(const char *extra)
@@ -31,6 +32,8 @@ setup(const char *extra)
 	int fd;
 
 	drv_ctx_setup();
+	if (global_set != NULL && config_parse_assignment(global_set) != 0)
+		printf("    %s: %s\n", global_set, config_error());
 	snprintf(img, sizeof(img), "/tmp/zhyve-vpci-XXXXXX");
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, 1 << 20) != 0)
@@ -113,6 +116,15 @@ TEST(identity_and_caps)
 	CHECK_EQ(d.msix_cap, 0);
 	CHECK(drv_cfgr(&d, PCIR_INTPIN, 1) == 1);
 	teardown();
+	/* The same from the global key (-W); the device's own key wins. */
+	global_set = "virtio_msix=false";
+	CHECK_EQ(setup(""), 0);
+	CHECK_EQ(d.msix_cap, 0);
+	teardown();
+	CHECK_EQ(setup(",virtio_msix=true"), 0);
+	CHECK(d.msix_cap != 0);
+	teardown();
+	global_set = NULL;
 }
 
 TEST(feature_negotiation)
