@@ -116,14 +116,16 @@ need() {
 }
 
 # --- running a guest ----------------------------------------------------------
-# run_guest VMM ROM [cpus=N] [strict] [input=TEXT] [socket=PATH]
+# run_guest VMM ROM [cpus=N] [strict] [input=TEXT] [socket=PATH] [blk=IMAGE]
 # Boots ROM, COM1 on stdio (or on a listening unix socket), waits for the
 # VMM to exit (at most $tmo s).  Sets rc; COM1 text in $tmp/out (stdio
 # only, with \r removed), stderr in $tmp/err.  With input=, TEXT is sent
 # to COM1 and stdin stays open until the VMM exits.  With socket=, the VMM
 # runs in the background: the caller connects and then calls wait_guest.
+# With blk=, IMAGE is a modern virtio-blk disk in slot 4 with serial
+# ZHYVE-GUEST-DISK.
 run_guest() {
-	local v=$1 rom=$romdir/$2.rom cpus=1 strict=0 input='' sock='' a
+	local v=$1 rom=$romdir/$2.rom cpus=1 strict=0 input='' sock='' blk='' a
 	shift 2
 	for a in "$@"; do
 		case "$a" in
@@ -131,6 +133,7 @@ run_guest() {
 		strict) strict=1 ;;
 		input=*) input=${a#input=} ;;
 		socket=*) sock=${a#socket=} ;;
+		blk=*) blk=${a#blk=} ;;
 		esac
 	done
 	local cmd=()
@@ -140,12 +143,15 @@ run_guest() {
 		cmd=("$zhyve" -l "bootrom,$rom" -l "com1,$com1" -s "0,hostbridge" -s "31,lpc")
 		[ "$cpus" -gt 1 ] && cmd+=(-c "$cpus")
 		[ "$strict" = 1 ] && cmd+=(-e)
+		[ -n "$blk" ] && cmd+=(-s "4,virtio-blk,$blk,ser=ZHYVE-GUEST-DISK")
 		cmd+=(vm0)
 	else
 		local serial=stdio
 		[ -n "$sock" ] && serial="unix:$sock,server=on,wait=off"
 		cmd=("$qemu" -accel kvm -M pc -bios "$rom" -nographic -nodefaults
 			-serial "$serial" -no-reboot -smp "$cpus")
+		[ -n "$blk" ] && cmd+=(-drive "file=$blk,if=none,id=vd0,format=raw"
+			-device "virtio-blk-pci,drive=vd0,disable-legacy=on,serial=ZHYVE-GUEST-DISK,addr=4")
 	fi
 	: >"$tmp/err"
 	if [ -n "$sock" ]; then
@@ -397,6 +403,30 @@ case_smp() {
 	fi
 }
 
+# A minimal virtio 1.x driver in the guest (p_virtio_blk) writes 8 sectors
+# and reads them back, writes a marker sector, flushes, reads the serial
+# with GET_ID and checks two failing requests; then the host finds the
+# guest's data in the image.  Kicks go through the ioeventfd path.
+case_virtio_blk() {
+	local img=$tmp/vblk.img want got
+	need virtio-blk "$vmm" p_virtio_blk || return
+	rm -f "$img"
+	truncate -s 1M "$img" || { fail_plain virtio-blk "cannot create $img"; return; }
+	run_guest "$vmm" p_virtio_blk blk="$img"
+	want=$(awk 'BEGIN { for (i = 0; i < 4096; i++) printf "%02x", (i * 7 + 3) % 256 }')
+	got=$(dd if="$img" bs=512 skip=8 count=8 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
+	if ! { clean && has "capacity 2048 sectors" && has "serial ZHYVE-GUEST-DISK" &&
+		has "PASS virtio-blk" && rc_is "$(want 0)"; }; then
+		fail virtio-blk "$why"
+	elif [ "$got" != "$want" ]; then
+		fail virtio-blk "sectors 8..15 of the image do not hold what the guest wrote"
+	elif [ "$(dd if="$img" bs=512 skip=100 count=1 2>/dev/null | head -c 20)" != ZHYVE-PAYLOAD-SECTOR ]; then
+		fail virtio-blk "the guest's marker sector 100 is not in the image"
+	else
+		ok virtio-blk
+	fi
+}
+
 # The same hello ROM under QEMU: the payloads are not zhyve-specific.
 case_qemu_parity() {
 	need qemu-parity qemu p_hello || return
@@ -418,6 +448,7 @@ case_kbdreset
 case_triple
 case_smp 2
 case_smp 4
+case_virtio_blk
 [ "$vmm" = zhyve ] && case_qemu_parity
 
 echo "$npass passed, $nfail failed, $nskip skipped"
