@@ -39,6 +39,9 @@ CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-topolog
 # The zone cases (zhyve inside zhyve-zone) live in cases/zone.sh.
 . "$here/cases/zone.sh"
 CASES="$CASES $ZONE_CASES"
+# virtio-blk / virtio-rnd cases (cases/virtio_blk.sh).
+. "$here/cases/virtio_blk.sh"
+CASES="$CASES $VIRTIO_BLK_CASES"
 
 # Kernel command line common to every L2 boot (the same for QEMU and zhyve,
 # so their boot times compare).
