@@ -96,7 +96,7 @@ $(B)/payloads/%.rom: $(B)/payloads/%.elf
 # again with ASan+UBSan, added up into one summary.
 check: all $(UNIT_BINS)
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
-	tests/run.sh --build $(B) unit guest system bench --san build-san unit guest
+	tests/run.sh --build $(B) unit guest system bench fuzz --san build-san unit guest
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --build $(B) unit
@@ -111,6 +111,39 @@ check-san:
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
 	tests/run.sh --san build-san unit guest
 
+# libFuzzer targets: one per guest-facing parser (tests/fuzz/fuzz_*.c), built
+# with clang against the same sources into build-fuzz/; `make fuzz` runs each
+# for FUZZ_TIME seconds, growing a corpus in build-fuzz/corpus/<target>/.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 20
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -g -O1
+FUZZ_OBJS    := $(LIBSRCS:%.c=build-fuzz/%.o)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -Wno-unused-command-line-argument -D_GNU_SOURCE -I. -Ilib/vmm -Ivmm \
+	    -Idevices/pci -Idevices/chip -Idevices/backend -Idevices/isa -Idevices/virtio -Iboot -Iacpi \
+	    $(FUZZ_FLAGS) -c $< -o $@
+
+build-fuzz/libzhyve.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libzhyve.a
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Ilib/vmm -Ivmm -Idevices/pci -Idevices/chip \
+	    -Idevices/backend -Idevices/isa -Idevices/virtio -Iboot -Iacpi -Itests/unit \
+	    -fsanitize=fuzzer,address,undefined -g -O1 -o $@ $< build-fuzz/libzhyve.a -lpthread -lseccomp
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 build-fuzz/corpus/$$n \
+		    > build-fuzz/corpus/$$n.log 2>&1 || { tail -n 40 build-fuzz/corpus/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' build-fuzz/corpus/$$n.log; \
+	done
+
 # Side-by-side comparisons with QEMU and a raw-KVM floor (see README).
 bench: all
 	bench/run.sh
@@ -119,7 +152,7 @@ bench-quick: all
 	bench/run.sh --quick
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # ---- zone launcher, seccomp, ready notification (branch wt-zone) --------------
 # zhyve-zone links nothing from lib/vmm, vmm or devices: zone/*.c only.  Its

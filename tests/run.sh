@@ -3,7 +3,7 @@
 #
 # Runs the test tiers and adds up their results.
 #   tests/run.sh [--build DIR] TIER... [--san DIR TIER...]
-#     TIER: unit guest system bench all; tiers after --san run with the
+#     TIER: unit guest system bench fuzz all; tiers after --san run with the
 #     sanitizer build in DIR.
 # Each tier prints lines of its own and ends with "N passed, N failed"
 # (optionally ", N skipped").  A tier that cannot run at all (no /dev/kvm,
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; cur=$2; shift 2 ;;
 	--san) cur=$2; shift 2 ;;
 	all) tiers+=("unit@$cur" "guest@$cur" "system@$cur"); shift ;;
-	unit|guest|system|bench) tiers+=("$1@$cur"); shift ;;
+	unit|guest|system|bench|fuzz) tiers+=("$1@$cur"); shift ;;
 	*) echo "usage: tests/run.sh [--build DIR] unit|guest|system|all..." >&2; exit 2 ;;
 	esac
 done
@@ -64,6 +64,26 @@ for tb in "${tiers[@]}"; do
 		tests/$tier/run.sh >"$out" 2>&1
 		cat "$out"
 		add_summary "$out" ;;
+	fuzz)
+		# A short libFuzzer run per target (longer runs: tests/fuzz/README.md).
+		if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+			echo "skipped: fuzz: no clang (Debian package clang)"; ts=$((ts + 1))
+		elif ! make -s build-fuzz/libzhyve.a $(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/|build-fuzz/|;s|\.c$||') >"$out" 2>&1; then
+			cat "$out"; echo "FAIL fuzz: the targets do not build"; tf=$((tf + 1))
+		else
+			for f in tests/fuzz/fuzz_*.c; do
+				n=$(basename "$f" .c)
+				mkdir -p "build-fuzz/corpus/$n"
+				if "build-fuzz/$n" -max_total_time="${FUZZ_TIME:-15}" -print_final_stats=1 \
+				    "build-fuzz/corpus/$n" >"$out" 2>&1; then
+					echo "ok fuzz $n ($(grep -oE 'stat::number_of_executed_units: [0-9]+' "$out" | grep -oE '[0-9]+$' || echo '?') runs)"
+					tp=$((tp + 1))
+				else
+					tail -n 40 "$out"; echo "FAIL fuzz $n: crash or leak (see above)"
+					tf=$((tf + 1))
+				fi
+			done
+		fi ;;
 	bench)
 		# The benchmark's quick mode proves the suite still runs; its
 		# numbers are printed, never compared against limits.
