@@ -22,11 +22,13 @@
 extern const struct pci_devemu pci_de_hostbridge;
 extern const struct pci_devemu pci_de_amd_hostbridge;
 extern const struct pci_devemu pci_de_lpc;
+extern const struct pci_devemu pci_de_virtio_net;
 
 static const struct pci_devemu *const pci_emul_table[] = {
 	&pci_de_hostbridge,
 	&pci_de_amd_hostbridge,
 	&pci_de_lpc,
+	&pci_de_virtio_net,
 };
 
 #define PCI_TEST_MODELS 4
