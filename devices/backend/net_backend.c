@@ -229,10 +229,21 @@ net_backend_set_offloads(struct net_backend *be, unsigned off)
 ssize_t
 net_backend_send(struct net_backend *be, const struct iovec *iov, int n)
 {
+	struct msghdr m;
 	ssize_t r;
 
+	if (be->is_tap) {
+		do {
+			r = writev(be->fd, iov, n);
+		} while (r < 0 && errno == EINTR);
+		return r;
+	}
+	/* A test socket: no SIGPIPE when the other end is gone. */
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = (struct iovec *)(uintptr_t)iov;
+	m.msg_iovlen = (size_t)n;
 	do {
-		r = writev(be->fd, iov, n);
+		r = sendmsg(be->fd, &m, MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
 	return r;
 }

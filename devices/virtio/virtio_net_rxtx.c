@@ -432,6 +432,13 @@ rx_frame(struct vtnet_softc *sc, struct vqueue *vq)
 		vtnet_backend_failed(sc, "receive", e);
 		return RX_STOP;
 	}
+	if (got == 0) {
+		/* End of file: a socket backend whose peer went away. */
+		vq_retchain(vq);
+		VTNET_COUNT(sc, rx_errors, 1);
+		vtnet_backend_failed(sc, "receive", ENOTCONN);
+		return RX_STOP;
+	}
 	vtnet_backend_ok(sc);
 	if (vnet) {
 		if ((size_t)got < VTNET_HDR_LEN) {
