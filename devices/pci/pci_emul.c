@@ -24,6 +24,7 @@ extern const struct pci_devemu pci_de_amd_hostbridge;
 extern const struct pci_devemu pci_de_lpc;
 extern const struct pci_devemu pci_de_virtio_blk;
 extern const struct pci_devemu pci_de_virtio_rnd;
+extern const struct pci_devemu pci_de_virtio_net;
 
 static const struct pci_devemu *const pci_emul_table[] = {
 	&pci_de_hostbridge,
@@ -31,6 +32,7 @@ static const struct pci_devemu *const pci_emul_table[] = {
 	&pci_de_lpc,
 	&pci_de_virtio_blk,
 	&pci_de_virtio_rnd,
+	&pci_de_virtio_net,
 };
 
 #define PCI_TEST_MODELS 4
