@@ -35,13 +35,16 @@ cd "$here/../.." || exit 2
 
 # Case names, in the order they run.  Each has a function case_NAME (dashes
 # as underscores) that runs INSIDE L1 and prints exactly one result line.
-CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-topology zhyve-dmi-uuid zhyve-console-socket zhyve-reboot zhyve-sigterm zhyve-sigterm-ignored zhyve-pvh-boot zhyve-virtio-blk zhyve-virtio-net"
+CASES="l1-kvm l2-qemu-boot l2-qemu-shell zhyve-boot zhyve-smp-boot zhyve-topology zhyve-dmi-uuid zhyve-console-socket zhyve-reboot zhyve-sigterm zhyve-sigterm-ignored zhyve-pvh-boot zhyve-virtio-blk"
 # The zone cases (zhyve inside zhyve-zone) live in cases/zone.sh.
 . "$here/cases/zone.sh"
 CASES="$CASES $ZONE_CASES"
 # virtio-blk / virtio-rnd cases (cases/virtio_blk.sh).
 . "$here/cases/virtio_blk.sh"
 CASES="$CASES $VIRTIO_BLK_CASES"
+# virtio-net cases (cases/net.sh).
+. "$here/cases/net.sh"
+CASES="$CASES $NET_CASES"
 
 # Kernel command line common to every L2 boot (the same for QEMU and zhyve,
 # so their boot times compare).
@@ -400,32 +403,6 @@ sync"
 		return
 	fi
 	echo "ok zhyve-virtio-blk (marker after $L2_MARKER_SECS s$(retried))"
-}
-
-# A virtio-net device on a tap in L1: the guest pings L1's end of the tap.
-case_zhyve_virtio_net() {
-	local tap=zt0 snip
-	zhyve_has_emulation zhyve-virtio-net virtio-net || return
-	if ! command -v ip >/dev/null; then
-		echo "skipped: zhyve-virtio-net: no ip command (Debian package iproute2)"
-		return
-	fi
-	ip link del "$tap" 2>/dev/null
-	if ! { ip tuntap add dev "$tap" mode tap && ip addr add 10.99.0.1/24 dev "$tap" &&
-		ip link set "$tap" up; }; then
-		echo "FAIL zhyve-virtio-net: cannot set up tap $tap in L1"
-		return
-	fi
-	snip='set -e
-n=$(ls /sys/class/net | grep -v "^lo$" | head -n 1)
-ip link set "$n" up
-ip addr add 10.99.0.2/24 dev "$n"
-ping -c 3 -W 10 10.99.0.1'
-	zhyve_guest zhyve-virtio-net 1 "$snip" -s "3,virtio-net,$tap"
-	local ok=$?
-	ip link del "$tap" 2>/dev/null
-	[ $ok -eq 0 ] || return
-	echo "ok zhyve-virtio-net (marker after $L2_MARKER_SECS s$(retried))"
 }
 
 # ---- the tier ------------------------------------------------------------------
