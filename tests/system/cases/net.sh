@@ -232,13 +232,18 @@ ping -c 2 -W 10 $NET_HOST >/dev/null
 ip link set \"\$n\" down
 ip link set \"\$n\" address $NET_SPOOF_MAC
 ip link set \"\$n\" up
-if ping -c 3 -W 3 $NET_HOST >/dev/null; then echo ZG-HEARD yes; else echo ZG-HEARD no; fi"
+if ping -c 3 -W 3 $NET_HOST >/dev/null; then echo ZG-HEARD yes; else echo ZG-HEARD no; fi
+sleep 8"
 	zhyve_start "$name" 1 "zg.cmd64=$(b64 "$snip")" -s "3,virtio-net,$NET_TAP$opts"
+	# Look at what L1 learnt while the guest is still up (its tap going
+	# away at exit flushes the bridge's entries for that port).
+	if wait_log "$BG_LOG" "^ZG-HEARD" "$L2_TIMEOUT"; then
+		bridge fdb show br "$NET_BR" 2>/dev/null | grep -qi "$NET_SPOOF_MAC" && NET_LEARNT="bridge FDB"
+		ip neigh show 2>/dev/null | grep -qi "$NET_SPOOF_MAC" && NET_LEARNT="${NET_LEARNT:+$NET_LEARNT, }neighbour table"
+	fi
 	net_stop $((L2_TIMEOUT + 30))
 	NET_LOG=$BG_LOG
 	NET_HEARD=$(sed -n 's/^ZG-HEARD //p' "$BG_LOG" | tr -d '\r' | head -n 1)
-	bridge fdb show br "$NET_BR" 2>/dev/null | grep -qi "$NET_SPOOF_MAC" && NET_LEARNT="bridge FDB"
-	ip neigh show 2>/dev/null | grep -qi "$NET_SPOOF_MAC" && NET_LEARNT="${NET_LEARNT:+$NET_LEARNT, }neighbour table"
 	net_teardown
 	if ! grep -q "$SYS_GUEST_MARKER" "$BG_LOG"; then
 		NET_WHY="the guest did not boot (log $BG_LOG)"
