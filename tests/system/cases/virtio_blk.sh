@@ -49,7 +49,8 @@ vb_extra_initrd() {
 		VB_WHY="cannot make $st"
 		return 1
 	fi
-	if ! sys_mod_stage "$st/extra" "ext4" ""; then
+	# ext4 wants a crc32c implementation at mount time (a soft dependency).
+	if ! sys_mod_stage "$st/extra" "ext4 crc32c_generic" "crc32c_intel"; then
 		VB_WHY="ext4 modules: $SYS_WHY"
 		return 1
 	fi
@@ -138,14 +139,17 @@ case_zhyve_blk_identity() {
 [ "$(cat /sys/block/vda/ro)" = 0 ]
 [ "$(cat /sys/block/vda/queue/discard_max_bytes)" -gt 0 ]
 blkdiscard -o 4096 -l 4096 /dev/vda
-sync'
+sync
+grep virtio0 /proc/interrupts | sed "s/^/INTR /"
+grep -q "virtio0-req.0" /proc/interrupts'
 	vb_guest zhyve-blk-identity "$snip" \
 		-s "4,virtio-blk,$img,ser=ZHYVE-SYS-SERIAL,sectorsize=4096/16384" || return
 	if [ "$(dd if="$img" bs=4096 skip=1 count=1 2>/dev/null | tr -d '\0' | wc -c)" != 0 ]; then
 		echo "FAIL zhyve-blk-identity: the discarded block is not zero in the image"
 		return
 	fi
-	echo "ok zhyve-blk-identity (96 MiB, serial, 4096/16384 sectors, discard$(retried))"
+	grep -a '^INTR ' "$L2_LOG" | sed 's/^INTR /# /' | tr -s ' '
+	echo "ok zhyve-blk-identity (96 MiB, serial, 4096/16384 sectors, discard, MSI-X per queue$(retried))"
 }
 
 # mkfs.ext4, mount, 64 MiB of random data, sync: the host reads the same
@@ -228,40 +232,57 @@ echo MARKER-FOR-B | dd of=/dev/vdb bs=512 seek=200 conv=fsync 2>/dev/null'
 	fi
 }
 
+# vb_kill_run IMG SNIPPET LOG: boots zhyve with IMG as vda running SNIPPET
+# (after ". /extra/lib.sh"), waits for a "SYNCED " line on the console and
+# SIGKILLs zhyve.  Returns 0 if the line came.
+vb_kill_run() {
+	local img=$1 snip=$2 log=$3 pid end seen=1
+	"$ZHYVE_BIN" -m 512M -s 0,hostbridge -s 31,lpc -l com1,stdio \
+		-s "4,virtio-blk,$img" -o "boot.kernel=$SYS_VMLINUZ" \
+		-o "boot.initrd=$VB_INITRD" \
+		-o "boot.cmdline=$L2_CMDLINE zg.cmd64=$(b64 ". /extra/lib.sh
+$snip")" vm0 </dev/null >"$log" 2>&1 &
+	pid=$!
+	end=$((SECONDS + L2_TIMEOUT))
+	while [ "$SECONDS" -lt "$end" ]; do
+		if grep -aqs '^SYNCED ' "$log"; then
+			seen=0
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	sleep 0.5			# let the unsynced writes start
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $seen
+}
+
 # The guest writes 32 MiB, flushes (fsync on the device), says so, and
 # keeps writing elsewhere; zhyve is then SIGKILLed.  Everything the guest
-# flushed is in the image.
+# flushed is in the image.  A guest that never came up is booted once
+# more (see l2_boot in lib.sh for why that happens in the test host).
 case_zhyve_blk_sigkill() {
-	local img snip log pid want got i saved=$SYS_GUEST_INITRD
+	local img snip log want got again=''
 	img=$(vb_img kill.img 128M) || { echo "FAIL zhyve-blk-sigkill: no image"; return; }
 	if [ -z "${ZHYVE_BIN:-}" ] || [ ! -x "$ZHYVE_BIN" ]; then
 		echo "skipped: zhyve-blk-sigkill: zhyve not built"
 		return
 	fi
 	vb_extra_initrd || { echo "FAIL zhyve-blk-sigkill: $VB_WHY"; return; }
-	snip='. /extra/lib.sh
-set -e
+	snip='set -e
 dd if=/dev/urandom of=/tmp/d bs=1M count=32 2>/dev/null
 dd if=/tmp/d of=/dev/vda bs=1M conv=fsync 2>/dev/null
 echo "SYNCED $(vb_sha /tmp/d)"
 dd if=/dev/urandom of=/dev/vda bs=1M seek=64 count=64 2>/dev/null &
 sleep 600'
 	log=${ZHYVE_RESULTS:-/tmp}/zhyve-blk-sigkill.log
-	"$ZHYVE_BIN" -m 512M -s 0,hostbridge -s 31,lpc -l com1,stdio \
-		-s "4,virtio-blk,$img" -o "boot.kernel=$SYS_VMLINUZ" \
-		-o "boot.initrd=$VB_INITRD" \
-		-o "boot.cmdline=$L2_CMDLINE zg.cmd64=$(b64 "$snip")" vm0 \
-		</dev/null >"$log" 2>&1 &
-	pid=$!
-	for ((i = 0; i < L2_TIMEOUT * 10; i++)); do
-		grep -aq '^SYNCED ' "$log" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	sleep 0.5			# let the unsynced writes start
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	SYS_GUEST_INITRD=$saved
+	if ! vb_kill_run "$img" "$snip" "$log" &&
+		! grep -aq "$SYS_GUEST_MARKER" "$log"; then
+		mv "$log" "${log%.log}-try1.log"
+		again="; booted twice, first try in ${log%.log}-try1.log"
+		vb_kill_run "$img" "$snip" "$log"
+	fi
 	want=$(grep -a '^SYNCED ' "$log" | tail -n 1 | cut -d' ' -f2 | tr -d '\r')
 	got=$(head -c 33554432 "$img" | sha256sum | cut -d' ' -f1)
 	if [ -z "$want" ]; then
@@ -269,7 +290,7 @@ sleep 600'
 	elif [ "$got" != "$want" ]; then
 		echo "FAIL zhyve-blk-sigkill: after SIGKILL the image lacks data the guest flushed"
 	else
-		echo "ok zhyve-blk-sigkill (32 MiB flushed, zhyve killed, all of it in the image)"
+		echo "ok zhyve-blk-sigkill (32 MiB flushed, zhyve killed, all of it in the image$again)"
 	fi
 }
 
