@@ -186,6 +186,8 @@ vtblk_destroy(struct virtio_softc *vs)
 {
 	struct vtblk_softc *sc = (struct vtblk_softc *)vs;
 
+	/* The queues are gone: whatever still completes is not published. */
+	sc->quiescing = true;
 	blockif_close(sc->bc, io_done, sc);
 	free(sc->iovmem);
 	free(sc);

@@ -99,7 +99,9 @@ vtblk_decode(const struct vtblk_disk *d, const struct vq_chain *ch,
 		out->req.br_offset = off;
 		out->req.br_iov = iov + in0;
 		out->req.br_iovcnt = niov - in0;
-		out->used_len = (uint32_t)in_len + 1;
+		/* in_len <= disk size; the used length field is 32 bits. */
+		out->used_len = in_len < UINT32_MAX ? (uint32_t)in_len + 1 :
+		    UINT32_MAX;
 		break;
 	case VTBLK_T_OUT:
 		if (d->ro || in_len != 0 || !range_ok(d, sector, out_len, &off)) {

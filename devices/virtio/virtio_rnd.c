@@ -31,6 +31,7 @@
 #define VTRND_DEFAULT_LIMIT	(1u << 20)
 #define VTRND_MAX_LIMIT		(1ULL << 30)
 #define VTRND_WAIT_NS		10000000	/* 10 ms between refills */
+#define VTRND_MAX_CHAIN		(1u << 20)	/* bytes per request, at most */
 
 struct vtrnd_softc {
 	struct virtio_softc vs;	/* first */
@@ -130,8 +131,9 @@ vtrnd_qnotify(struct virtio_softc *vs, struct vqueue *vq)
 				r = -1;
 				break;
 			}
-			/* wlen <= size * 4 GiB; tokens <= limit. */
-			n = ch.wlen > SIZE_MAX ? SIZE_MAX : (size_t)ch.wlen;
+			/* A partial fill is fine: bound the work per request. */
+			n = ch.wlen > VTRND_MAX_CHAIN ? VTRND_MAX_CHAIN :
+			    (size_t)ch.wlen;
 			if (sc->limit != 0 && n > sc->tokens)
 				n = (size_t)sc->tokens;
 			n = fill(sc->iov, ch.niov, n);

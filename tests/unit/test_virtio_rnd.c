@@ -133,6 +133,13 @@ TEST(rate_bound)
 	while (tq_get_used(&d.q[0], &id, &len))
 		total += len;
 	CHECK_EQ(total, 8u << 20);
+	/* One request gets at most 1 MiB, however large its buffers. */
+	tq_desc(&d.q[0], 8, BUF, 4u << 20, VRING_DESC_F_WRITE, 0);
+	tq_post(&d.q[0], 8);
+	drv_kick(&d, 0);
+	CHECK(drv_wait_used(&d, 0, 9));
+	CHECK_EQ(tq_get_used(&d.q[0], &id, &len), 1);
+	CHECK_EQ(len, 1u << 20);
 	drv_ctx_teardown();
 }
 

@@ -309,9 +309,11 @@ grep -q virtio /sys/class/misc/hw_random/rng_available
 #
 # The same guest workload (blkbench: sequential 1 MiB O_DIRECT writes and
 # reads over 256 MiB, then 4 KiB random reads with 8 in flight for 10 s)
-# on zhyve and on QEMU's virtio-blk (modern, page-cached image as zhyve's
-# default; QEMU both with its default thread pool and with io_uring), in
-# this one level-1 host, one after the other.  Prints the numbers and the
+# on zhyve and on QEMU's virtio-blk (modern; the image in the host's page
+# cache, zhyve's default and QEMU's cache=writeback), in this one
+# level-1 host.  Four set-ups take turns, VB_BENCH_ROUNDS times (default
+# 3): zhyve (io_uring), zhyve engine=threads, QEMU aio=threads (its
+# default) and QEMU aio=io_uring.  Prints the median of each and the
 # ratios zhyve / QEMU (higher is better for zhyve).
 
 # vb_bench_run NAME VMM-COMMAND...: boots, runs blkbench; sets VB_SW VB_SR VB_RR.
@@ -327,9 +329,12 @@ vb_bench_run() {
 }
 
 vb_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
+vb_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 case_bench_virtio_blk() {
-	local img cmd z q qu
+	local img cmd c r t rounds=${VB_BENCH_ROUNDS:-3} i
+	local -A sw sr rr
+	local configs="zhyve zhyve-threads qemu-threads qemu-io_uring"
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "skipped: bench-virtio-blk: qemu-system-x86_64 not installed"
 		return
@@ -346,29 +351,45 @@ case_bench_virtio_blk() {
 	fi
 	img=$(vb_img bench.img 256M) || { echo "FAIL bench-virtio-blk: no image"; return; }
 	cmd="$L2_CMDLINE zg.quiet zg.cmd64=$(b64 '/extra/blkbench /dev/vda 256 10')"
-	if ! vb_bench_run bench-zhyve "$ZHYVE_BIN" -m 512M -s 0,hostbridge -s 31,lpc \
-		-l com1,stdio -s "4,virtio-blk,$img" -o "boot.kernel=$SYS_VMLINUZ" \
-		-o "boot.initrd=$VB_INITRD" -o "boot.cmdline=$cmd" vm0; then
-		echo "FAIL bench-virtio-blk: the zhyve run gave no numbers (log $L2_LOG)"
-		return
-	fi
-	z="$VB_SW $VB_SR $VB_RR"
-	for aio in threads io_uring; do
-		if ! vb_bench_run "bench-qemu-$aio" qemu-system-x86_64 -accel kvm -cpu host \
-			-m 512 -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
-			-kernel "$SYS_VMLINUZ" -initrd "$VB_INITRD" -append "$cmd" \
-			-drive "file=$img,if=none,id=d0,format=raw,cache=writeback,aio=$aio" \
-			-device virtio-blk-pci,drive=d0,disable-legacy=on; then
-			echo "FAIL bench-virtio-blk: the QEMU (aio=$aio) run gave no numbers (log $L2_LOG)"
-			return
-		fi
-		if [ "$aio" = threads ]; then q="$VB_SW $VB_SR $VB_RR"; else qu="$VB_SW $VB_SR $VB_RR"; fi
+	for ((i = 1; i <= rounds; i++)); do
+		for c in $configs; do
+			case "$c" in
+			zhyve*)
+				local eng=''
+				[ "$c" = zhyve-threads ] && eng=,engine=threads
+				r=0
+				vb_bench_run "bench-$c-$i" "$ZHYVE_BIN" -m 512M -s 0,hostbridge \
+					-s 31,lpc -l com1,stdio -s "4,virtio-blk,$img$eng" \
+					-o "boot.kernel=$SYS_VMLINUZ" -o "boot.initrd=$VB_INITRD" \
+					-o "boot.cmdline=$cmd" vm0 || r=1 ;;
+			qemu*)
+				r=0
+				vb_bench_run "bench-$c-$i" qemu-system-x86_64 -accel kvm -cpu host \
+					-m 512 -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
+					-kernel "$SYS_VMLINUZ" -initrd "$VB_INITRD" -append "$cmd" \
+					-drive "file=$img,if=none,id=d0,format=raw,cache=writeback,aio=${c#qemu-}" \
+					-device virtio-blk-pci,drive=d0,disable-legacy=on || r=1 ;;
+			esac
+			if [ "$r" != 0 ]; then
+				echo "FAIL bench-virtio-blk: the $c run gave no numbers (log $L2_LOG)"
+				return
+			fi
+			sw[$c]+=" $VB_SW" sr[$c]+=" $VB_SR" rr[$c]+=" $VB_RR"
+		done
 	done
-	# shellcheck disable=SC2086
-	set -- $z $q $qu
-	echo "# bench virtio-blk                zhyve    qemu(threads)  qemu(io_uring)"
-	printf '# seqwrite 1M O_DIRECT MB/s  %8s  %8s (x%s)  %8s (x%s)\n' "$1" "$4" "$(vb_ratio "$1" "$4")" "$7" "$(vb_ratio "$1" "$7")"
-	printf '# seqread  1M O_DIRECT MB/s  %8s  %8s (x%s)  %8s (x%s)\n' "$2" "$5" "$(vb_ratio "$2" "$5")" "$8" "$(vb_ratio "$2" "$8")"
-	printf '# randread 4K QD8 IOPS       %8s  %8s (x%s)  %8s (x%s)\n' "$3" "$6" "$(vb_ratio "$3" "$6")" "$9" "$(vb_ratio "$3" "$9")"
-	echo "ok bench-virtio-blk (zhyve/qemu: seqwrite x$(vb_ratio "$1" "$4"), seqread x$(vb_ratio "$2" "$5"), randread x$(vb_ratio "$3" "$6"))"
+	for c in $configs; do
+		# shellcheck disable=SC2086
+		sw[$c]=$(vb_median ${sw[$c]}) sr[$c]=$(vb_median ${sr[$c]}) rr[$c]=$(vb_median ${rr[$c]})
+	done
+	echo "# bench virtio-blk, median of $rounds rounds; ratio = zhyve / that column"
+	printf '# %-22s %9s %9s %18s %18s\n' "" zhyve "(threads)" "qemu aio=threads" "qemu aio=io_uring"
+	for t in sw:"seqwrite 1M MB/s" sr:"seqread 1M MB/s" rr:"randread 4K QD8 IOPS"; do
+		local -n v=${t%%:*}
+		printf '# %-22s %9s %9s %9s (x%s) %9s (x%s)\n' "${t#*:}" "${v[zhyve]}" \
+			"${v[zhyve-threads]}" "${v[qemu-threads]}" \
+			"$(vb_ratio "${v[zhyve]}" "${v[qemu-threads]}")" "${v[qemu-io_uring]}" \
+			"$(vb_ratio "${v[zhyve]}" "${v[qemu-io_uring]}")"
+		unset -n v
+	done
+	echo "ok bench-virtio-blk (zhyve/qemu: seqwrite x$(vb_ratio "${sw[zhyve]}" "${sw[qemu-threads]}"), seqread x$(vb_ratio "${sr[zhyve]}" "${sr[qemu-threads]}"), randread x$(vb_ratio "${rr[zhyve]}" "${rr[qemu-threads]}"))"
 }
