@@ -419,29 +419,53 @@ vm_ioeventfd(struct vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
 
 /* --- Fake VM instrumentation -------------------------------------------- */
 
+/* The recorded values are written under vm->lock by whichever thread
+ * injects; read them under it too.  The lock is not part of the VM's
+ * logical state, hence the casts. */
 int
 vm_fake_irq_level(const struct vm *vm, uint32_t gsi)
 {
-	return gsi < VM_FAKE_GSIS ? vm->fake_level[gsi] : -1;
+	int v;
+
+	if (gsi >= VM_FAKE_GSIS)
+		return -1;
+	pthread_mutex_lock((pthread_mutex_t *)&vm->lock);
+	v = vm->fake_level[gsi];
+	pthread_mutex_unlock((pthread_mutex_t *)&vm->lock);
+	return v;
 }
 
 unsigned
 vm_fake_irq_pulses(const struct vm *vm, uint32_t gsi)
 {
-	return gsi < VM_FAKE_GSIS ? vm->fake_pulses[gsi] : 0;
+	unsigned v;
+
+	if (gsi >= VM_FAKE_GSIS)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&vm->lock);
+	v = vm->fake_pulses[gsi];
+	pthread_mutex_unlock((pthread_mutex_t *)&vm->lock);
+	return v;
 }
 
 unsigned
 vm_fake_msi_count(const struct vm *vm)
 {
-	return vm->fake_msis;
+	unsigned v;
+
+	pthread_mutex_lock((pthread_mutex_t *)&vm->lock);
+	v = vm->fake_msis;
+	pthread_mutex_unlock((pthread_mutex_t *)&vm->lock);
+	return v;
 }
 
 void
 vm_fake_last_msi(const struct vm *vm, uint64_t *addr, uint32_t *data)
 {
+	pthread_mutex_lock((pthread_mutex_t *)&vm->lock);
 	*addr = vm->fake_msi_addr;
 	*data = vm->fake_msi_data;
+	pthread_mutex_unlock((pthread_mutex_t *)&vm->lock);
 }
 
 /* --- vCPUs -------------------------------------------------------------- */
