@@ -37,7 +37,7 @@ zhyve=${ZHYVE_BUILD:-build}/zhyve
 [ -x "$zhyve" ] || { echo "demo: $zhyve is not built: run make first" >&2; exit 1; }
 if ! sys_artifacts; then
 	echo "demo: cannot build the guest: $SYS_WHY" >&2
-	echo "demo: install the packages with: sudo tools/setup-debian.sh" >&2
+	echo "demo: install the packages with: tools/setup-debian.sh (as root)" >&2
 	exit 1
 fi
 
