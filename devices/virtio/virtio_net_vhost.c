@@ -13,9 +13,9 @@
  *      stops watching; as call the MSI-X vector's irqfd when it is bound
  *      (the interrupt goes guest-ward without zhyve), else a relay eventfd
  *      the worker turns into virtio_vq_interrupt() (INTx, masked or
- *      unbound vectors); an error eventfd that makes the device
- *      NEEDS_RESET; the tap as backend; then one kick so vhost looks at
- *      buffers posted before it started.
+ *      unbound vectors); an error eventfd (shared by both rings) that
+ *      makes the device NEEDS_RESET; the tap as backend; then one kick so
+ *      vhost looks at buffers posted before it started.
  * Stop (reset, exit): detach the tap, read back each ring's avail index
  * into the core's queue state, watch the doorbells again.
  *
@@ -42,13 +42,16 @@
 #define GIB4	(1ULL << 32)
 
 /*
- * Stand-in for a core API (proposed: virtio_worker_watch_kick(vs, q, on)
- * in virtio_worker.c): switch the worker's epoll interest in one of its
- * own fds between EPOLLIN and nothing, keeping the entry and its data.
- * vs_wsrc is written only at init, so reading it here is safe.
+ * Stand-in for a core API (proposed: virtio_worker_watch(vs, fd, events)
+ * in virtio_worker.c): set the worker's epoll interest in one of the fds
+ * it was given (a queue's kick eventfd, the model's fds).  0 removes the
+ * fd from the epoll set altogether (a dead tap reports EPOLLERR even with
+ * no events asked for); the entry and its data are kept to add it back.
+ * Worker thread only (or before the worker sees the fd); vs_wsrc is
+ * written only at init.
  */
 int
-vtnet_worker_watch(struct virtio_softc *vs, int fd, bool on)
+vtnet_worker_watch(struct virtio_softc *vs, int fd, uint32_t events)
 {
 	for (int i = 0; i < vs->vs_nwsrc; i++) {
 		struct virtio_wsrc *w = &vs->vs_wsrc[i];
@@ -56,10 +59,20 @@ vtnet_worker_watch(struct virtio_softc *vs, int fd, bool on)
 
 		if (w->fd != fd)
 			continue;
+		if (events == 0) {
+			if (epoll_ctl(vs->vs_epfd, EPOLL_CTL_DEL, fd, NULL) != 0 &&
+			    errno != ENOENT)
+				return -1;
+			return 0;
+		}
 		memset(&ev, 0, sizeof(ev));
-		ev.events = on ? EPOLLIN : 0;
+		ev.events = events;
 		ev.data.ptr = w;
-		return epoll_ctl(vs->vs_epfd, EPOLL_CTL_MOD, fd, &ev);
+		if (epoll_ctl(vs->vs_epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+		return epoll_ctl(vs->vs_epfd, EPOLL_CTL_ADD, fd, &ev);
 	}
 	errno = ENOENT;
 	return -1;
@@ -67,7 +80,7 @@ vtnet_worker_watch(struct virtio_softc *vs, int fd, bool on)
 
 /* The irqfd of vq's MSI-X vector if it is live, else the relay eventfd. */
 static int
-call_fd(struct vtnet_softc *sc, struct vqueue *vq, int ring)
+call_fd(struct vtnet_softc *sc, struct vqueue *vq)
 {
 	struct virtio_softc *vs = &sc->vs;
 	uint16_t v = __atomic_load_n(&vq->vq_msix, __ATOMIC_RELAXED);
@@ -77,7 +90,7 @@ call_fd(struct vtnet_softc *sc, struct vqueue *vq, int ring)
 	    __atomic_load_n(&vs->vs_vecs[v].live, __ATOMIC_ACQUIRE) &&
 	    vs->vs_vecs[v].fd >= 0)
 		return vs->vs_vecs[v].fd;
-	return sc->vh_relay[ring];
+	return sc->vh_relay;
 }
 
 static int
@@ -148,16 +161,16 @@ vtnet_vhost_start(struct vtnet_softc *sc)
 		r.avail = vq->vq_avail;
 		r.used = vq->vq_used;
 		r.kickfd = vq->vq_kickfd;
-		r.callfd = call_fd(sc, vq, q);
-		r.errfd = sc->vh_err[q];
-		if (vtnet_worker_watch(vs, vq->vq_kickfd, false) != 0) {
+		r.callfd = call_fd(sc, vq);
+		r.errfd = sc->vh_err;
+		if (vtnet_worker_watch(vs, vq->vq_kickfd, 0) != 0) {
 			snprintf(why, sizeof(why), "cannot take queue %d's "
 			    "doorbell from the worker: %s", q, strerror(errno));
 			goto fail;
 		}
 		if (vhost_net_ring_start(&sc->vh, q, &r, sc->be.fd, why,
 		    sizeof(why)) != 0) {
-			(void)vtnet_worker_watch(vs, vq->vq_kickfd, true);
+			(void)vtnet_worker_watch(vs, vq->vq_kickfd, EPOLLIN);
 			goto fail;
 		}
 		sc->vh_ring[q] = true;
@@ -193,32 +206,36 @@ vtnet_vhost_stop(struct vtnet_softc *sc)
 			    (uint16_t *)(void *)(vq->vq_used + 2),
 			    __ATOMIC_ACQUIRE);
 		}
-		(void)vtnet_worker_watch(vs, vq->vq_kickfd, true);
+		(void)vtnet_worker_watch(vs, vq->vq_kickfd, EPOLLIN);
 		sc->vh_ring[q] = false;
 	}
 	sc->vh_running = false;
-	for (int q = 0; q < 2; q++) {
+	if (sc->vh_relay >= 0) {
 		uint64_t v;
 
-		while (sc->vh_relay[q] >= 0 &&
-		    read(sc->vh_relay[q], &v, sizeof(v)) == (ssize_t)sizeof(v))
+		while (read(sc->vh_relay, &v, sizeof(v)) == (ssize_t)sizeof(v))
 			;
 	}
 }
 
+/*
+ * The relay: vhost signalled a ring whose vector has no live irqfd (INTx,
+ * or a vector not bound when vhost started); interrupt for every ring it
+ * runs (with INTx they share the line anyway).  The error eventfd: vhost
+ * found a ring broken.
+ */
 void
-vtnet_vhost_event(struct vtnet_softc *sc, int ring, bool err)
+vtnet_vhost_event(struct vtnet_softc *sc, bool err)
 {
 	struct virtio_softc *vs = &sc->vs;
-	char why[80];
 
-	if (!sc->vh_running || ring < 0 || ring > 1 || !sc->vh_ring[ring])
+	if (!sc->vh_running)
 		return;
 	if (err) {
-		snprintf(why, sizeof(why), "vhost-net found queue %d broken",
-		    ring);
-		virtio_needs_reset(vs, why);
+		virtio_needs_reset(vs, "vhost-net found a ring broken");
 		return;
 	}
-	virtio_vq_interrupt(vs, &vs->vs_queues[ring]);
+	for (int q = 0; q < 2; q++)
+		if (sc->vh_ring[q])
+			virtio_vq_interrupt(vs, &vs->vs_queues[q]);
 }
