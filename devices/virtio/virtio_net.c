@@ -28,6 +28,9 @@
 #include "vmctx.h"
 #include "vmm.h"
 
+/* Tags of the private epoll set (data.u32). */
+enum { EV_TAP, EV_TIMER, EV_RELAY0, EV_RELAY1, EV_ERR0, EV_ERR1 };
+
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	2000
 
@@ -177,7 +180,9 @@ set_link(struct vtnet_softc *sc, bool up)
 void
 vtnet_watch_update(struct vtnet_softc *sc)
 {
+	struct epoll_event ev;
 	uint32_t want = 0;
+	int op;
 
 	if (sc->started && !sc->vh_running && !sc->be_down) {
 		if (!sc->rx_wait)
@@ -187,7 +192,13 @@ vtnet_watch_update(struct vtnet_softc *sc)
 	}
 	if (want == sc->watching)
 		return;
-	if (vtnet_worker_watch(&sc->vs, sc->be.fd, want) == 0)
+	/* Deleted, not just masked: EPOLLERR would still be reported. */
+	op = want == 0 ? EPOLL_CTL_DEL : sc->watching == 0 ? EPOLL_CTL_ADD :
+	    EPOLL_CTL_MOD;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u32 = EV_TAP;
+	if (epoll_ctl(sc->epfd, op, sc->be.fd, &ev) == 0)
 		sc->watching = want;
 }
 
@@ -254,61 +265,55 @@ drain_fd(int fd)
 		;
 }
 
-/* Worker: the tap is readable (or writable while a send waits). */
+/* The worker: something in the private epoll set is ready. */
 static void
-vtnet_tap_event(struct virtio_softc *vs, void *arg)
+vtnet_events(struct virtio_softc *vs, void *arg)
 {
 	struct vtnet_softc *sc = arg;
+	struct epoll_event evs[8];
+	int n;
 
 	(void)vs;
-	if (!sc->started) {
-		vtnet_watch_update(sc);
-		return;
+	n = epoll_wait(sc->epfd, evs, 8, 0);
+	for (int i = 0; i < n; i++) {
+		switch (evs[i].data.u32) {
+		case EV_TAP:
+			if (!sc->started) {
+				vtnet_watch_update(sc);
+				break;
+			}
+			if ((evs[i].events & EPOLLOUT) && sc->tx_wait) {
+				sc->tx_wait = false;
+				vtnet_watch_update(sc);
+				vtnet_tx_notify(sc);
+			}
+			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+				vtnet_rx_notify(sc);
+			break;
+		case EV_TIMER:
+			drain_fd(sc->timerfd);
+			if (sc->started && sc->be_down) {
+				/* Read again; the receive path reports. */
+				sc->be_down = false;
+				sc->retrying = true;
+				vtnet_watch_update(sc);
+				vtnet_rx_notify(sc);
+			}
+			break;
+		case EV_RELAY0:
+		case EV_RELAY1:
+			drain_fd(sc->vh_relay[evs[i].data.u32 - EV_RELAY0]);
+			vtnet_vhost_event(sc, (int)(evs[i].data.u32 - EV_RELAY0),
+			    false);
+			break;
+		case EV_ERR0:
+		case EV_ERR1:
+			drain_fd(sc->vh_err[evs[i].data.u32 - EV_ERR0]);
+			vtnet_vhost_event(sc, (int)(evs[i].data.u32 - EV_ERR0),
+			    true);
+			break;
+		}
 	}
-	if (sc->tx_wait) {
-		/* Retry the send; it sets tx_wait again if still full. */
-		sc->tx_wait = false;
-		vtnet_watch_update(sc);
-		vtnet_tx_notify(sc);
-	}
-	vtnet_rx_notify(sc);
-}
-
-/* Worker: the backend retry timer. */
-static void
-vtnet_timer_event(struct virtio_softc *vs, void *arg)
-{
-	struct vtnet_softc *sc = arg;
-
-	(void)vs;
-	drain_fd(sc->timerfd);
-	if (sc->started && sc->be_down) {
-		/* Read again; the receive path reports. */
-		sc->be_down = false;
-		sc->retrying = true;
-		vtnet_watch_update(sc);
-		vtnet_rx_notify(sc);
-	}
-}
-
-static void
-vtnet_relay_event(struct virtio_softc *vs, void *arg)
-{
-	struct vtnet_softc *sc = arg;
-
-	(void)vs;
-	drain_fd(sc->vh_relay);
-	vtnet_vhost_event(sc, false);
-}
-
-static void
-vtnet_err_event(struct virtio_softc *vs, void *arg)
-{
-	struct vtnet_softc *sc = arg;
-
-	(void)vs;
-	drain_fd(sc->vh_err);
-	vtnet_vhost_event(sc, true);
 }
 
 /* --- the model's hooks ----------------------------------------------------------- */
@@ -392,9 +397,12 @@ close_fd(int *fd)
 static void
 vtnet_free(struct vtnet_softc *sc)
 {
+	close_fd(&sc->epfd);
 	close_fd(&sc->timerfd);
-	close_fd(&sc->vh_relay);
-	close_fd(&sc->vh_err);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&sc->vh_relay[i]);
+		close_fd(&sc->vh_err[i]);
+	}
 	vhost_net_close(&sc->vh);
 	net_backend_close(&sc->be);
 	free(sc->bounce);
@@ -583,36 +591,32 @@ open_vhost(struct vtnet_softc *sc, struct pci_devinst *pi)
 static int
 make_fds(struct vtnet_softc *sc)
 {
+	struct epoll_event ev;
+
+	sc->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sc->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC);
-	if (sc->timerfd < 0)
+	if (sc->epfd < 0 || sc->timerfd < 0)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = EV_TIMER;
+	if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, sc->timerfd, &ev) != 0)
 		return -1;
 	if (!sc->use_vhost)
 		return 0;
-	sc->vh_relay = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	sc->vh_err = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	return sc->vh_relay < 0 || sc->vh_err < 0 ? -1 : 0;
-}
-
-/*
- * The worker watches the tap (only while receiving or waiting to send:
- * vtnet_watch_update), the retry timer and, for vhost, the relay and
- * error eventfds: at most VIRTIO_MAX_WSRC fds, straight in its epoll set.
- */
-static int
-watch_fds(struct vtnet_softc *sc)
-{
-	struct virtio_softc *vs = &sc->vs;
-
-	if (virtio_worker_add_fd(vs, sc->be.fd, vtnet_tap_event, sc) != 0 ||
-	    vtnet_worker_watch(vs, sc->be.fd, 0) != 0 ||
-	    virtio_worker_add_fd(vs, sc->timerfd, vtnet_timer_event, sc) != 0)
-		return -1;
-	if (sc->vh_relay >= 0 &&
-	    (virtio_worker_add_fd(vs, sc->vh_relay, vtnet_relay_event,
-	    sc) != 0 ||
-	    virtio_worker_add_fd(vs, sc->vh_err, vtnet_err_event, sc) != 0))
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		sc->vh_relay[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		sc->vh_err[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (sc->vh_relay[i] < 0 || sc->vh_err[i] < 0)
+			return -1;
+		ev.data.u32 = (uint32_t)(EV_RELAY0 + i);
+		if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, sc->vh_relay[i], &ev))
+			return -1;
+		ev.data.u32 = (uint32_t)(EV_ERR0 + i);
+		if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, sc->vh_err[i], &ev))
+			return -1;
+	}
 	return 0;
 }
 
@@ -627,7 +631,9 @@ vtnet_init(struct pci_devinst *pi, struct config_node *nvl)
 		pci_emul_seterr(pi, "out of memory");
 		return -1;
 	}
-	sc->be.fd = sc->vh.fd = sc->timerfd = sc->vh_relay = sc->vh_err = -1;
+	sc->be.fd = sc->vh.fd = sc->epfd = sc->timerfd = -1;
+	for (int i = 0; i < 2; i++)
+		sc->vh_relay[i] = sc->vh_err[i] = -1;
 	if (check_keys(pi, nvl) != 0 || read_options(sc, pi, nvl, &vhost) != 0 ||
 	    open_backend(sc, pi, nvl) != 0)
 		goto fail;
@@ -653,7 +659,7 @@ vtnet_init(struct pci_devinst *pi, struct config_node *nvl)
 		virtio_pci_fini(&sc->vs);
 		goto fail;
 	}
-	if (watch_fds(sc) != 0) {
+	if (virtio_worker_add_fd(&sc->vs, sc->epfd, vtnet_events, sc) != 0) {
 		pci_emul_seterr(pi, "cannot watch the backend: %s",
 		    strerror(errno));
 		pi->pi_arg = NULL;

@@ -157,6 +157,7 @@ struct vtnet_softc {
 
 	/* Worker thread. */
 	bool started;			/* the data path runs (since DRIVER_OK) */
+	int epfd;			/* private epoll, watched by the worker */
 	int timerfd;			/* backend retry */
 	uint32_t watching;		/* EPOLLIN/EPOLLOUT registered on the tap */
 	bool rx_wait;			/* no receive buffers: tap not read */
@@ -170,8 +171,8 @@ struct vtnet_softc {
 	/* vhost (worker thread). */
 	bool vh_running;
 	bool vh_ring[2];		/* RX, TX handed to vhost */
-	int vh_relay;			/* call eventfd relayed by the worker */
-	int vh_err;			/* error eventfd of both rings */
+	int vh_relay[2];		/* call eventfds relayed by the worker */
+	int vh_err[2];			/* error eventfds */
 
 	/* Scratch (worker thread). */
 	struct iovec iov[VTNET_QSIZE];
@@ -238,12 +239,12 @@ void vtnet_ctrl_notify(struct vtnet_softc *sc, struct vqueue *vq);
 /* Hand the rings to vhost; 0, or -1 (logged) and the userspace path runs. */
 int vtnet_vhost_start(struct vtnet_softc *sc);
 void vtnet_vhost_stop(struct vtnet_softc *sc);
-/* The relay or the error eventfd fired. */
-void vtnet_vhost_event(struct vtnet_softc *sc, bool err);
+/* A relay or error eventfd fired (tags from virtio_net.c). */
+void vtnet_vhost_event(struct vtnet_softc *sc, int ring, bool err);
 /*
- * Set the worker's epoll interest in one of its fds (EPOLLIN/EPOLLOUT, or
- * 0: not watched at all).  A small stand-in for a core API; see the file.
+ * Watch or ignore one of the worker's fds (a queue's kick eventfd) while
+ * vhost owns the queue.  A small stand-in for a core API; see the file.
  */
-int vtnet_worker_watch(struct virtio_softc *vs, int fd, uint32_t events);
+int vtnet_worker_watch(struct virtio_softc *vs, int fd, bool on);
 
 #endif

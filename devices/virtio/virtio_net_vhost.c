@@ -13,9 +13,9 @@
  *      stops watching; as call the MSI-X vector's irqfd when it is bound
  *      (the interrupt goes guest-ward without zhyve), else a relay eventfd
  *      the worker turns into virtio_vq_interrupt() (INTx, masked or
- *      unbound vectors); an error eventfd (shared by both rings) that
- *      makes the device NEEDS_RESET; the tap as backend; then one kick so
- *      vhost looks at buffers posted before it started.
+ *      unbound vectors); an error eventfd that makes the device
+ *      NEEDS_RESET; the tap as backend; then one kick so vhost looks at
+ *      buffers posted before it started.
  * Stop (reset, exit): detach the tap, read back each ring's avail index
  * into the core's queue state, watch the doorbells again.
  *
@@ -42,16 +42,13 @@
 #define GIB4	(1ULL << 32)
 
 /*
- * Stand-in for a core API (proposed: virtio_worker_watch(vs, fd, events)
- * in virtio_worker.c): set the worker's epoll interest in one of the fds
- * it was given (a queue's kick eventfd, the model's fds).  0 removes the
- * fd from the epoll set altogether (a dead tap reports EPOLLERR even with
- * no events asked for); the entry and its data are kept to add it back.
- * Worker thread only (or before the worker sees the fd); vs_wsrc is
- * written only at init.
+ * Stand-in for a core API (proposed: virtio_worker_watch_kick(vs, q, on)
+ * in virtio_worker.c): switch the worker's epoll interest in one of its
+ * own fds between EPOLLIN and nothing, keeping the entry and its data.
+ * vs_wsrc is written only at init, so reading it here is safe.
  */
 int
-vtnet_worker_watch(struct virtio_softc *vs, int fd, uint32_t events)
+vtnet_worker_watch(struct virtio_softc *vs, int fd, bool on)
 {
 	for (int i = 0; i < vs->vs_nwsrc; i++) {
 		struct virtio_wsrc *w = &vs->vs_wsrc[i];
@@ -59,20 +56,10 @@ vtnet_worker_watch(struct virtio_softc *vs, int fd, uint32_t events)
 
 		if (w->fd != fd)
 			continue;
-		if (events == 0) {
-			if (epoll_ctl(vs->vs_epfd, EPOLL_CTL_DEL, fd, NULL) != 0 &&
-			    errno != ENOENT)
-				return -1;
-			return 0;
-		}
 		memset(&ev, 0, sizeof(ev));
-		ev.events = events;
+		ev.events = on ? EPOLLIN : 0;
 		ev.data.ptr = w;
-		if (epoll_ctl(vs->vs_epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
-			return 0;
-		if (errno != ENOENT)
-			return -1;
-		return epoll_ctl(vs->vs_epfd, EPOLL_CTL_ADD, fd, &ev);
+		return epoll_ctl(vs->vs_epfd, EPOLL_CTL_MOD, fd, &ev);
 	}
 	errno = ENOENT;
 	return -1;
@@ -80,7 +67,7 @@ vtnet_worker_watch(struct virtio_softc *vs, int fd, uint32_t events)
 
 /* The irqfd of vq's MSI-X vector if it is live, else the relay eventfd. */
 static int
-call_fd(struct vtnet_softc *sc, struct vqueue *vq)
+call_fd(struct vtnet_softc *sc, struct vqueue *vq, int ring)
 {
 	struct virtio_softc *vs = &sc->vs;
 	uint16_t v = __atomic_load_n(&vq->vq_msix, __ATOMIC_RELAXED);
@@ -90,7 +77,7 @@ call_fd(struct vtnet_softc *sc, struct vqueue *vq)
 	    __atomic_load_n(&vs->vs_vecs[v].live, __ATOMIC_ACQUIRE) &&
 	    vs->vs_vecs[v].fd >= 0)
 		return vs->vs_vecs[v].fd;
-	return sc->vh_relay;
+	return sc->vh_relay[ring];
 }
 
 static int
@@ -161,16 +148,16 @@ vtnet_vhost_start(struct vtnet_softc *sc)
 		r.avail = vq->vq_avail;
 		r.used = vq->vq_used;
 		r.kickfd = vq->vq_kickfd;
-		r.callfd = call_fd(sc, vq);
-		r.errfd = sc->vh_err;
-		if (vtnet_worker_watch(vs, vq->vq_kickfd, 0) != 0) {
+		r.callfd = call_fd(sc, vq, q);
+		r.errfd = sc->vh_err[q];
+		if (vtnet_worker_watch(vs, vq->vq_kickfd, false) != 0) {
 			snprintf(why, sizeof(why), "cannot take queue %d's "
 			    "doorbell from the worker: %s", q, strerror(errno));
 			goto fail;
 		}
 		if (vhost_net_ring_start(&sc->vh, q, &r, sc->be.fd, why,
 		    sizeof(why)) != 0) {
-			(void)vtnet_worker_watch(vs, vq->vq_kickfd, EPOLLIN);
+			(void)vtnet_worker_watch(vs, vq->vq_kickfd, true);
 			goto fail;
 		}
 		sc->vh_ring[q] = true;
@@ -206,36 +193,32 @@ vtnet_vhost_stop(struct vtnet_softc *sc)
 			    (uint16_t *)(void *)(vq->vq_used + 2),
 			    __ATOMIC_ACQUIRE);
 		}
-		(void)vtnet_worker_watch(vs, vq->vq_kickfd, EPOLLIN);
+		(void)vtnet_worker_watch(vs, vq->vq_kickfd, true);
 		sc->vh_ring[q] = false;
 	}
 	sc->vh_running = false;
-	if (sc->vh_relay >= 0) {
+	for (int q = 0; q < 2; q++) {
 		uint64_t v;
 
-		while (read(sc->vh_relay, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		while (sc->vh_relay[q] >= 0 &&
+		    read(sc->vh_relay[q], &v, sizeof(v)) == (ssize_t)sizeof(v))
 			;
 	}
 }
 
-/*
- * The relay: vhost signalled a ring whose vector has no live irqfd (INTx,
- * or a vector not bound when vhost started); interrupt for every ring it
- * runs (with INTx they share the line anyway).  The error eventfd: vhost
- * found a ring broken.
- */
 void
-vtnet_vhost_event(struct vtnet_softc *sc, bool err)
+vtnet_vhost_event(struct vtnet_softc *sc, int ring, bool err)
 {
 	struct virtio_softc *vs = &sc->vs;
+	char why[80];
 
-	if (!sc->vh_running)
+	if (!sc->vh_running || ring < 0 || ring > 1 || !sc->vh_ring[ring])
 		return;
 	if (err) {
-		virtio_needs_reset(vs, "vhost-net found a ring broken");
+		snprintf(why, sizeof(why), "vhost-net found queue %d broken",
+		    ring);
+		virtio_needs_reset(vs, why);
 		return;
 	}
-	for (int q = 0; q < 2; q++)
-		if (sc->vh_ring[q])
-			virtio_vq_interrupt(vs, &vs->vs_queues[q]);
+	virtio_vq_interrupt(vs, &vs->vs_queues[ring]);
 }

@@ -143,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(sc.be.ifname, sizeof(sc.be.ifname), "fuzz");
 	memcpy(sc.mac_cfg, own, 6);
 	sc.mtu = (uint16_t)(68 + (data[2] * 37) % 9000);
-	sc.timerfd = sc.vh_relay = sc.vh_err = -1;
+	sc.epfd = sc.timerfd = -1;
 	sc.logged_spoof = sc.logged_txerr = true;	/* no log spam */
 	aidx = (uint16_t)(data[2] | data[3] << 8);
 
