@@ -91,12 +91,13 @@ $(B)/payloads/%.rom: $(B)/payloads/%.elf
 	objcopy -O binary $< $@
 	@test "$$(stat -c %s $@)" -eq 65536 || { echo "$@: ROM is not 64 KiB"; rm -f $@; exit 1; }
 
-# The full suite: every tier with the normal build and the benchmark's
-# quick mode (proves it runs; gates nothing), then the unit and guest tiers
-# again with ASan+UBSan, added up into one summary.
+# The full suite: the unit and guest tiers, the benchmark's quick mode
+# (proves it runs; gates nothing), short fuzz runs, the unit and guest tiers
+# again with ASan+UBSan, and last the system tier (the longest; it fits into
+# ZHYVE_DEADLINE when that is set), added up into one summary.
 check: all $(UNIT_BINS)
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BINS))
-	tests/run.sh --build $(B) unit guest system bench fuzz --san build-san unit guest
+	tests/run.sh --build $(B) unit guest bench fuzz --san build-san unit guest --build $(B) system
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --build $(B) unit

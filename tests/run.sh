@@ -61,8 +61,8 @@ for tb in "${tiers[@]}"; do
 			fi
 		done ;;
 	guest|system)
-		tests/$tier/run.sh >"$out" 2>&1
-		cat "$out"
+		# Shown as they run (a slow tier shows how far it got).
+		tests/$tier/run.sh 2>&1 | tee "$out"
 		add_summary "$out" ;;
 	fuzz)
 		# A short libFuzzer run per target (longer runs: tests/fuzz/README.md).

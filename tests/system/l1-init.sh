@@ -14,8 +14,9 @@
 #    host's modprobe run in the chroot;
 # 4. runs the script named by zhyve.script= (a path in the host root) in a
 #    chroot of /host, in directory zhyve.cwd=, after sourcing /results/env;
-#    output goes to the console and to /results/output;
-# 5. writes the script's exit status to /results/rc and powers off.
+#    output goes to /results/output (the console follows it);
+# 5. writes the script's exit status to /results/rc, kills whatever the
+#    script left running and powers off.
 #
 # Progress lines on the console start with "zhyve-l1:".
 
@@ -109,11 +110,21 @@ EOF
 touch /results/started
 say "running $script in $cwd"
 rm -f /results/rc
-(
-	chroot $H /bin/sh /tmp/zhyve-l1-run "$cwd" "$script" 2>&1
-	echo $? >/results/rc
-) | tee /results/output
+# The script writes to a file, not a pipe: a process it leaves behind (a
+# forgotten "sleep 600 &", a listener) must not keep L1 from powering off.
+# The console follows the file.
+: >/results/output
+tail -f /results/output &
+follower=$!
+# The heartbeat tells the host that L1's clock still runs (lib.sh's watchdog).
+(while :; do date +%s >/results/heartbeat; sleep 5; done) &
+chroot $H /bin/sh /tmp/zhyve-l1-run "$cwd" "$script" >/results/output 2>&1 </dev/null
+echo $? >/results/rc
+sleep 1
+kill $follower 2>/dev/null
 say "script exited $(cat /results/rc 2>/dev/null)"
+# Whatever the script left running goes now (kill -1 spares PID 1, this shell).
+kill -KILL -1 2>/dev/null
 sync
 umount /host/tmp/zhyve-results 2>/dev/null
 umount /results 2>/dev/null

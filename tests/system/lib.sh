@@ -20,7 +20,7 @@
 #   sys_artifacts          all of the above
 #   l1_run SCRIPT [TIMEOUT [ARG...]]
 #                          boot L1, run SCRIPT ARG... in it, return its exit status
-#                          (124: wall-clock timeout, 125: L1 gave no status)
+#                          (124: wall-clock timeout, 125: L1 gave no status, 126: L1 froze)
 #   l2_boot NAME TIMEOUT VMM-COMMAND...   (inside L1) run a guest VMM command,
 #                          wait for the guest marker, time it, optionally type
 #                          L2_INPUT on the guest console
@@ -332,13 +332,27 @@ _sys_shquote() { # one argument -> single-quoted for any POSIX shell
 _sys_now() { date +%s.%N; }
 _sys_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
+# _l1_monitor SOCKET: the CPU state of a running L1, from QEMU's monitor.
+_l1_monitor() {
+	local c
+	command -v socat >/dev/null || { echo "(no socat: no CPU state)"; return; }
+	for c in "info status" "info cpus" "info registers -a" "info irq" "info pic"; do
+		echo "=== $c"
+		printf '%s\n' "$c" | timeout 10 socat -t 2 - "UNIX-CONNECT:$1" 2>&1 |
+			tr -d '\r' | grep -v '^(qemu)\|^QEMU .* monitor'
+	done
+}
+
 # l1_run SCRIPT [TIMEOUT [ARG...]]: boots L1 and runs SCRIPT ARG... inside it
 # (in a chroot of the host root, cwd = the current directory), with stdout and
 # stderr going to the console and to $L1_RESULTS/output.  Returns the script's
 # exit status, 124 on wall-clock timeout (default 600 s), 125 if L1 ended
-# without reporting a status.
+# without reporting a status, 126 if L1 froze (see the watchdog below;
+# L1_STALL seconds, default 120).
 #
 # Inputs from the environment:
+#   L1_FOLLOW   optional command (a function name is fine) that reads the
+#               script's output lines on stdin while L1 runs
 #   L1_RESULTS  writable directory shared into L1 (emptied first); default a
 #               fresh temporary directory under $SYS_DIR.  Inside L1 the
 #               script finds it as $ZHYVE_RESULTS.
@@ -347,7 +361,7 @@ _sys_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # Outputs (variables): L1_RESULTS, L1_LOG (the L1 console log, kept),
 #   L1_BOOT_SECS (QEMU start to script start), L1_TOTAL_SECS.
 l1_run() {
-	local script=$1 tmo=${2:-600} res log t0 t1 ts rc v a
+	local script=$1 tmo=${2:-600} res log t0 t1 ts rc v a qpid fpid= frozen hb
 	shift 2 2>/dev/null || shift $#
 	sys_artifacts || return 125
 	case "$script" in /*) ;; *) script=$PWD/$script ;; esac
@@ -380,6 +394,7 @@ l1_run() {
 		for a in "$@"; do printf ' %s' "$(_sys_shquote "$a")"; done
 		echo
 	} >"$res/env"
+	: >"$res/output"
 	t0=$(_sys_now)
 	timeout -k 10 "$tmo" "$SYS_QEMU" \
 		-accel tcg,thread=multi -cpu "$L1_CPU" -smp "$L1_SMP" -m "$L1_MEM" \
@@ -389,14 +404,45 @@ l1_run() {
 		-append "console=ttyS0 panic=-1 quiet mitigations=off zhyve.script=$script zhyve.cwd=$PWD $L1_CMDLINE_EXTRA" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=results,security_model=none" \
-		</dev/null >"$res/qemu.out" 2>&1
+		-monitor "unix:$res/monitor.sock,server=on,wait=off" \
+		</dev/null >"$res/qemu.out" 2>&1 &
+	qpid=$!
+	# L1_FOLLOW: a command fed the script's output lines as they arrive.
+	if [ -n "${L1_FOLLOW:-}" ]; then
+		tail -n +1 -F --pid="$qpid" "$res/output" 2>/dev/null | $L1_FOLLOW &
+		fpid=$!
+	fi
+	# The watchdog: L1's init rewrites heartbeat every few seconds of L1's
+	# own time.  If that stops for L1_STALL seconds of ours while QEMU
+	# runs, L1 is frozen (seen in the TCG host: one vCPU spins in an L2
+	# guest and L1's clock stops, so no timeout inside L1 fires): its CPU
+	# state goes to frozen.txt and QEMU is stopped.
+	frozen=
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		[ -e "$res/heartbeat" ] || continue
+		hb=$(stat -c %Y "$res/heartbeat" 2>/dev/null) || continue
+		if [ $(($(date +%s) - hb)) -gt "${L1_STALL:-120}" ]; then
+			frozen=$(($(date +%s) - hb))
+			_l1_monitor "$res/monitor.sock" >"$res/frozen.txt" 2>&1
+			pkill -KILL -P "$qpid" 2>/dev/null
+			kill -KILL "$qpid" 2>/dev/null
+			break
+		fi
+	done
+	wait "$qpid"
 	rc=$?
+	[ -n "$fpid" ] && wait "$fpid"
 	t1=$(_sys_now)
 	L1_TOTAL_SECS=$(_sys_secs "$t0" "$t1")
 	L1_BOOT_SECS=
 	if [ -e "$res/started" ]; then
 		ts=$(stat -c %.9Y "$res/started")
 		L1_BOOT_SECS=$(_sys_secs "$t0" "$ts")
+	fi
+	if [ -n "$frozen" ]; then
+		SYS_WHY="L1 froze: its clock stood still for $frozen s; CPU state in $res/frozen.txt, console $log"
+		return 126
 	fi
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		SYS_WHY="L1 timed out after $tmo s (console log: $log)"
