@@ -23,7 +23,8 @@
  * prints "FAIL bench_virtio: ..." and resets without the end marker, so
  * a broken run never yields a time.  The loop runs between "GO!" and
  * "RESET!" on COM1 (bench/run.sh times it between them); the line before
- * "GO!" names the queue size and the batch size.  Then 0xCF9.
+ * "GO!" names the queue size and the batch size, with the count printed
+ * at a fixed width so that runs of any count make the same COM1 exits.  Then 0xCF9.
  * Boot CPU only.
  */
 #include "plib.h"
@@ -80,7 +81,7 @@ static void kick_loop(uint32_t n)
 	vblk_desc(vb.desc, 1, DATA, BLK, VBLK_F_NEXT | VBLK_F_WRITE, 2);
 	vblk_desc(vb.desc, 2, STATS, 1, VBLK_F_WRITE, 0);
 	poison(1);
-	printf("bench virtio kind 0 count %u queue %u batch 1\nGO!", n,
+	printf("bench virtio kind 0 count %10u queue %u batch 1\nGO!", n,
 	    vb.qsize);
 	for (uint32_t i = 0; i < n; i++) {
 		vb_wr8(STATS, 0xFF);
@@ -119,7 +120,7 @@ static void batch_loop(uint32_t n)
 		vb_wr8(STATS + i, 0xFF);
 	}
 	poison(b);
-	printf("bench virtio kind 1 count %u queue %u batch %u indirect %d\nGO!",
+	printf("bench virtio kind 1 count %10u queue %u batch %u indirect %d\nGO!",
 	    n, vb.qsize, b, ind);
 	for (uint32_t r = 0; r < n; r++) {
 		/* A full queue puts head i in slot i every round. */
