@@ -9,7 +9,13 @@
 #   bench/run.sh [--quick] [--runs N]
 #
 # Cases: 1 cold start, 2 teardown, 3 idle memory, 4 exit cost,
-# 5-6 virtio notify/throughput (skipped: no virtio yet), 7 creation rate.
+# 5 virtio notify path, 6 virtio-blk device throughput, 7 creation rate.
+# Cases 5-6 (p_bench_virtio, a polled virtio 1.x virtio-blk driver on a
+# 16 MiB raw image in slot 2) run on zhyve and QEMU -M pc only: the floor
+# program has no virtio and microvm no PCI.  5: one 4 KiB read per kick,
+# timed, plus KVM_RUN calls (userspace exits) and syscalls per kick from
+# one strace run each; 6: batches of 4 KiB reads (one per queue entry),
+# one kick each: requests/s, host CPU and syscalls per request.
 # Every case runs N rounds (default 11, --quick 3) of the VMMs interleaved
 # (A B C A B C ...); the first round is a warm-up and dropped.  Each VMM is
 # pinned to one CPU (CPU 1, as taskset -c 1 would).  Prints medians with
@@ -31,7 +37,7 @@ while [ $# -gt 0 ]; do
 		case "$runs" in
 		''|*[!0-9]*|0|1) echo "bench/run.sh: --runs wants a number >= 2" >&2; exit 2 ;;
 		esac ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "usage: bench/run.sh [--quick] [--runs N]" >&2; exit 2 ;;
 	esac
 done
@@ -47,12 +53,16 @@ if [ "$quick" = 1 ]; then
 	mem_sizes=(128M)
 	create_ks=(1 4)
 	settle_ms=50
+	kick_n=200
+	batch_n=30
 else
 	runs=${runs:-11}
 	exit_n=200000
 	mem_sizes=(128M 1G)
 	create_ks=(1 10 50)
 	settle_ms=200
+	kick_n=2000
+	batch_n=100
 fi
 mem=128M			# guest RAM in every case but the memory one
 
@@ -84,7 +94,7 @@ for t in kvmfloor probe; do
 	"${CC:-cc}" "${hflags[@]}" -o "$bdir/$t" "bench/$t.c" ||
 		die "building bench/$t.c failed"
 done
-for r in p_bench_boot p_bench_idle p_bench_exit; do
+for r in p_bench_boot p_bench_idle p_bench_exit p_bench_virtio; do
 	[ -f "$romdir/$r.rom" ] || die "payload $romdir/$r.rom missing after make payloads"
 done
 probe=$bdir/probe
@@ -107,7 +117,9 @@ if ! command -v "$qemu" >/dev/null; then
 	why_not[pc]="n/a (qemu missing)"
 fi
 
-# vmm_cmd VMM ROM MEM [NAME]: sets cmd=( the command line )
+# vmm_cmd VMM ROM MEM [NAME]: sets cmd=( the command line ); if vm_disk
+# is set, zhyve and QEMU -M pc get it as a modern virtio-blk in slot 2.
+vm_disk=''
 qemu_common=(-accel kvm -nodefaults -no-user-config -display none
 	-serial stdio -no-reboot)
 # shellcheck disable=SC2054  # the commas are inside option values
@@ -117,11 +129,20 @@ vmm_cmd() {
 	floor) cmd=("$floor" -m "$m" "$rom") ;;
 	floor-*) cmd=("$floor" -i "${v#floor-}" -m "$m" "$rom") ;;
 	zhyve) cmd=("$zhyve" -l "bootrom,$rom" -l com1,stdio -s 0,hostbridge
-		-s 31,lpc -m "$m" "$name") ;;
+		-s 31,lpc -m "$m") ;;
 	microvm) cmd=("$qemu" "${qemu_common[@]}" -M microvm,x-option-roms=off
 		-m "$m" -bios "$rom") ;;
 	pc) cmd=("$qemu" "${qemu_common[@]}" -M pc -m "$m" -bios "$rom") ;;
 	esac
+	if [ -n "$vm_disk" ]; then
+		case "$v" in
+		zhyve) cmd+=(-s "2,virtio-blk,$vm_disk") ;;
+		pc) cmd+=(-drive "file=$vm_disk,if=none,id=d0,format=raw"
+			-device virtio-blk-pci,drive=d0,disable-legacy=on,addr=2) ;;
+		esac
+	fi
+	[ "$v" = zhyve ] && cmd+=("$name")
+	return 0
 }
 
 # Runnable VMMs among the arguments.
@@ -326,17 +347,134 @@ run_time() {
 }
 
 # loop_time VMM ROM: sets lt to the microseconds from "GO!" to "RESET!"
-# (-1 if the run failed) and lt_status to the run's status.
+# (-1 if the run failed), lt_status to the run's status and lt_cpu to the
+# process's user+system CPU microseconds.
 loop_time() {
 	vmm_cmd "$1" "$2" "$mem"
 	parse "$("$probe" run -c "$cpu" -t 120 -B 'GO!' -M 'RESET!' -e "$tmp/err.$1" -- "${cmd[@]}")"
 	lt=-1 lt_status=${R[status]:-probe failed}
+	lt_cpu=$(( ${R[utime_us]:-0} + ${R[stime_us]:-0} ))
 	if [ "$lt_status" = ok ] && [ "${R[begin_us]:--1}" != -1 ] &&
 	    [ "${R[marker_us]:--1}" != -1 ]; then
 		lt=$((R[marker_us] - R[begin_us]))
 	elif [ "$lt_status" = ok ]; then
 		lt_status="markers missing"
 	fi
+}
+
+# --- case 5 and 6: virtio notify path, device throughput -----------------------
+# p_bench_virtio kinds: 0 = one read per kick, 1 = one batch per kick.
+virt_vmms=(zhyve pc)		# the floor has no virtio, microvm no PCI
+declare -A vbatch=()		# VMM -> requests per batch (from the guest)
+
+# virt_check VMM: one batch run outside the probe; sets vbatch[VMM] from
+# the guest's own line, or prints why the VMM cannot take part.
+virt_check() {
+	local v=$1 out b
+	vmm_cmd "$v" "$tmp/rom/virt-1-1.rom" "$mem"
+	out=$(timeout 60 "${cmd[@]}" </dev/null 2>"$tmp/err.$v" | tr -d '\r')
+	b=$(printf '%s\n' "$out" | sed -n 's/^bench virtio kind 1 .* batch \([0-9]*\) .*/\1/p')
+	if [ -n "$b" ] && [ "$b" -gt 0 ] && printf '%s' "$out" | grep -q 'RESET!' &&
+	    ! printf '%s' "$out" | grep -q FAIL; then
+		vbatch[$v]=$b
+		say "    $v: $(printf '%s\n' "$out" | grep '^bench virtio' | tr -s ' ')"
+		return 0
+	fi
+	say "    skipped: $v: the virtio payload did not run: $(printf '%s\n' "$out" | grep -m1 FAIL || echo 'no end marker')"
+	[ -s "$tmp/err.$v" ] && tail -n 4 "$tmp/err.$v" | sed 's/^/      stderr| /'
+	return 1
+}
+
+# virt_strace VMM KIND N: one run of ROM KIND/N under strace -f -C; sets
+# st_runs (KVM_RUN calls) and st_calls (all syscalls), -1 if it failed.
+virt_strace() {
+	vmm_cmd "$1" "$tmp/rom/virt-$2-$3.rom" "$mem"
+	st_runs=-1 st_calls=-1
+	timeout 120 strace -f -qq -C -o "$tmp/st" -- "${cmd[@]}" </dev/null >"$tmp/st.out" 2>/dev/null
+	tr -d '\r' <"$tmp/st.out" | grep -q 'RESET!' || return 0
+	grep -q FAIL "$tmp/st.out" && return 0
+	st_runs=$(grep -c 'KVM_RUN' "$tmp/st")
+	st_calls=$(awk '$NF == "total" { print $4 }' "$tmp/st")
+	[ -n "$st_calls" ] || st_calls=-1
+}
+
+case_virtio() {
+	local r v i n list='' t1 tn c1 cn st='' reqs runs1 calls1
+	if [ -n "$(active zhyve pc)" ]; then
+		dd if=/dev/zero of="$tmp/disk.img" bs=1M count=16 status=none ||
+			die "cannot create the 16 MiB disk image in $tmp"
+	fi
+	for i in 0 1; do
+		for n in 1 "$kick_n" "$batch_n"; do
+			"$probe" patch "$romdir/p_bench_virtio.rom" "$tmp/rom/virt-$i-$n.rom" "$i" "$n" ||
+				die "patching p_bench_virtio.rom failed"
+		done
+	done
+	vm_disk=$tmp/disk.img
+	say "[5-6] virtio-blk: p_bench_virtio on a 16 MiB raw image; kicks: loops of 1 and $kick_n single 4 KiB reads; batches: loops of 1 and $batch_n batches, one kick each"
+	for v in $(active "${virt_vmms[@]}"); do
+		virt_check "$v" && list="$list$v "
+	done
+	if [ -z "$list" ]; then
+		say "    skipped: no VMM could run the virtio payload"
+		vm_disk=''
+		return
+	fi
+	say "    $runs rounds of: $list"
+	for r in $(seq 0 $((runs - 1))); do
+		for v in $list; do
+			loop_time "$v" "$tmp/rom/virt-0-1.rom"; t1=$lt
+			[ "$t1" = -1 ] && st=$lt_status
+			loop_time "$v" "$tmp/rom/virt-0-$kick_n.rom"; tn=$lt
+			[ "$tn" = -1 ] && st=$lt_status
+			if [ "$r" != 0 ]; then
+				if [ "$t1" = -1 ] || [ "$tn" = -1 ] || [ "$tn" -le "$t1" ]; then
+					rec_fail virtkick "$v" "${st:-no time difference}" "$tmp/err.$v"
+				else
+					rec virtkick "$v" per "$(( (tn - t1) * 1000 / (kick_n - 1) ))"
+				fi
+			fi
+			st=''
+			loop_time "$v" "$tmp/rom/virt-1-1.rom"; t1=$lt c1=$lt_cpu
+			[ "$t1" = -1 ] && st=$lt_status
+			loop_time "$v" "$tmp/rom/virt-1-$batch_n.rom"; tn=$lt cn=$lt_cpu
+			[ "$tn" = -1 ] && st=$lt_status
+			[ "$r" = 0 ] && continue
+			if [ "$t1" = -1 ] || [ "$tn" = -1 ] || [ "$tn" -le "$t1" ]; then
+				rec_fail virtbatch "$v" "${st:-no time difference}" "$tmp/err.$v"
+				continue
+			fi
+			reqs=$(( vbatch[$v] * (batch_n - 1) ))
+			rec virtbatch "$v" rps "$(( reqs * 1000000 / (tn - t1) ))"
+			# Host CPU of the whole process (the polling vCPU too).
+			rec virtbatch "$v" cpu "$(( (cn - c1) * 1000 / reqs ))"
+		done
+	done
+	# Userspace exits and syscalls: one run each under strace, not timed.
+	if ! command -v strace >/dev/null; then
+		say "    skipped: exits and syscalls per kick/request: strace is not installed (Debian package strace)"
+	else
+		for v in $list; do
+			virt_strace "$v" 0 1; runs1=$st_runs calls1=$st_calls
+			virt_strace "$v" 0 "$kick_n"
+			if [ "$runs1" = -1 ] || [ "$st_runs" = -1 ] || [ "$calls1" = -1 ] || [ "$st_calls" = -1 ]; then
+				say "    $v: the kick runs under strace failed"
+			else
+				rec virtkick "$v" exits "$(awk -v a="$runs1" -v b="$st_runs" -v n="$kick_n" 'BEGIN { printf "%.6f", (b - a) / (n - 1) }')"
+				rec virtkick "$v" sys "$(awk -v a="$calls1" -v b="$st_calls" -v n="$kick_n" 'BEGIN { printf "%.6f", (b - a) / (n - 1) }')"
+			fi
+			virt_strace "$v" 1 1; runs1=$st_runs calls1=$st_calls
+			virt_strace "$v" 1 "$batch_n"
+			if [ "$runs1" = -1 ] || [ "$st_runs" = -1 ] || [ "$calls1" = -1 ] || [ "$st_calls" = -1 ]; then
+				say "    $v: the batch runs under strace failed"
+			else
+				reqs=$(( vbatch[$v] * (batch_n - 1) ))
+				rec virtbatch "$v" exits "$(awk -v a="$runs1" -v b="$st_runs" -v n="$reqs" 'BEGIN { printf "%.6f", (b - a) / n }')"
+				rec virtbatch "$v" sys "$(awk -v a="$calls1" -v b="$st_calls" -v n="$reqs" 'BEGIN { printf "%.6f", (b - a) / n }')"
+			fi
+		done
+	fi
+	vm_disk=''
 }
 
 # --- case 7: creation rate -----------------------------------------------------------
@@ -365,9 +503,15 @@ case_create() {
 W_LABEL=32 W_CELL=21 W_RATIO=9
 # fmt VALUE DIV DEC: VALUE / DIV with DEC decimals
 fmt() { awk -v v="$1" -v d="$2" -v p="$3" 'BEGIN { printf "%.*f", p, v / d }'; }
+# na[VMM]: why a VMM has no cell in the rows being printed (cases 5-6)
+declare -A na=()
 # cell CASE VMM METRIC DIV DEC
 cell() {
 	local f=$tmp/r/$1.$2.$3 nf s
+	if [ -n "${na[$2]:-}" ]; then
+		printf '%s' "${na[$2]}"
+		return
+	fi
 	if [ -n "${why_not[$2]:-}" ]; then
 		printf '%s' "${why_not[$2]}"
 		return
@@ -392,7 +536,8 @@ cell() {
 ratio() {
 	local a b
 	a=$(median "$tmp/r/$1.$3.$2"); b=$(median "$tmp/r/$1.$4.$2")
-	if [ -z "$a" ] || [ -z "$b" ] || [ -n "${why_not[$3]:-}" ] || [ -n "${why_not[$4]:-}" ]; then
+	if [ -z "$a" ] || [ -z "$b" ] || [ -n "${why_not[$3]:-}" ] || [ -n "${why_not[$4]:-}" ] ||
+	    [ -n "${na[$3]:-}" ] || [ -n "${na[$4]:-}" ]; then
 		printf 'n/a'
 		return
 	fi
@@ -448,6 +593,24 @@ target() {
 	printf '  %-42s %s\n' "$1" "$verdict"
 }
 
+# target_virt: zhyve's device requests/s >= 1.5x QEMU -M pc's, with
+# fewer host syscalls per request.
+target_virt() {
+	local zr pr zs ps verdict
+	zr=$(median "$tmp/r/virtbatch.zhyve.rps"); pr=$(median "$tmp/r/virtbatch.pc.rps")
+	zs=$(median "$tmp/r/virtbatch.zhyve.sys"); ps=$(median "$tmp/r/virtbatch.pc.sys")
+	if [ -z "$zr" ] || [ -z "$pr" ] || [ -z "$zs" ] || [ -z "$ps" ]; then
+		verdict="n/a (needs zhyve and QEMU -M pc measurements)"
+	else
+		verdict=$(awk -v zr="$zr" -v pr="$pr" -v zs="$zs" -v ps="$ps" 'BEGIN {
+			ok = (pr > 0 && zr >= 1.5 * pr && zs < ps)
+			x = (pr > 0) ? zr / pr : 0
+			printf "%s: zhyve %.2fx QEMU requests/s, %.3f vs %.3f syscalls/request",
+			    (ok ? "met" : "MISSED"), x, zs, ps }')
+	fi
+	printf '  %-42s %s\n' "device requests/s >= 1.5x QEMU, fewer syscalls" "$verdict"
+}
+
 report() {
 	local s k
 	say ""
@@ -486,7 +649,19 @@ report() {
 	floor_row "  COM1 THR /dev/null / floor" exitthrnull per
 	floor_row "  PCI cfg read / floor" exitpci per
 	say ""
-	say "5-6. virtio notify path, device throughput: skipped: no virtio"
+	na=([floor]="n/a (no virtio)" [microvm]="n/a (no PCI)")
+	header "5. virtio notify path (per kick)"
+	row "one 4 KiB read + kick (us)" virtkick per 1000 2
+	row "userspace exits (KVM_RUN)" virtkick exits 1 3
+	row "host syscalls (strace -f)" virtkick sys 1 2
+	say ""
+	header "6. virtio-blk throughput"
+	row "requests/s (thousands)" virtbatch rps 1000 1
+	row "host CPU per request (us)" virtbatch cpu 1000 2
+	row "host syscalls per request" virtbatch sys 1 3
+	row "userspace exits per request" virtbatch exits 1 3
+	na=()
+	say "  (batches of ${vbatch[zhyve]:-${vbatch[pc]:-?}} 4 KiB reads, one kick each; CPU counts the polling vCPU too)"
 	say ""
 	header "7. creation rate"
 	for k in "${create_ks[@]}"; do
@@ -512,6 +687,8 @@ report() {
 	target "exit cost <= 1.10x floor (COM1 THR, pipe)" exitthr per 1.10 floor 1000 us
 	target "exit cost <= 1.10x floor (THR, /dev/null)" exitthrnull per 1.10 floor 1000 us
 	target "exit cost <= 1.10x floor (PCI cfg read)" exitpci per 1.10 floor 1000 us
+	target "0 userspace exits per virtio kick" virtkick exits 0.01 '' 1 exits
+	target_virt
 }
 
 # --- main ---------------------------------------------------------------------------
@@ -524,7 +701,7 @@ check_microvm
 t0=$SECONDS; case_start; say "    ($((SECONDS - t0)) s)"
 t0=$SECONDS; case_memory; say "    ($((SECONDS - t0)) s)"
 t0=$SECONDS; case_exit; say "    ($((SECONDS - t0)) s)"
-say "[5-6] virtio notify path, device throughput: skipped: no virtio"
+t0=$SECONDS; case_virtio; say "    ($((SECONDS - t0)) s)"
 t0=$SECONDS; case_create; say "    ($((SECONDS - t0)) s)"
 report
 if [ "$floor_broke" = 1 ]; then
