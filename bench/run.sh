@@ -423,6 +423,7 @@ case_virtio() {
 	say "    $runs rounds of: $list"
 	for r in $(seq 0 $((runs - 1))); do
 		for v in $list; do
+			st=''
 			loop_time "$v" "$tmp/rom/virt-0-1.rom"; t1=$lt
 			[ "$t1" = -1 ] && st=$lt_status
 			loop_time "$v" "$tmp/rom/virt-0-$kick_n.rom"; tn=$lt
