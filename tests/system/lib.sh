@@ -45,6 +45,7 @@ SYS_GUEST_MARKER=ZHYVE-GUEST-READY
 
 # L1 VM shape; override from the environment if needed.
 L1_CPU=${L1_CPU:-EPYC,+svm}
+L1_ACCEL=${L1_ACCEL:-tcg,thread=multi}
 L1_SMP=${L1_SMP:-2}
 L1_MEM=${L1_MEM:-4096}
 L1_CMDLINE_EXTRA=${L1_CMDLINE_EXTRA:-}
@@ -397,7 +398,7 @@ l1_run() {
 	: >"$res/output"
 	t0=$(_sys_now)
 	timeout -k 10 "$tmo" "$SYS_QEMU" \
-		-accel tcg,thread=multi -cpu "$L1_CPU" -smp "$L1_SMP" -m "$L1_MEM" \
+		-accel "$L1_ACCEL" -cpu "$L1_CPU" -smp "$L1_SMP" -m "$L1_MEM" \
 		-nographic -no-reboot -nodefaults \
 		-serial "file:$log" \
 		-kernel "$SYS_VMLINUZ" -initrd "$SYS_L1_INITRD" \

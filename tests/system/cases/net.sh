@@ -156,6 +156,7 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 		wait_log "$BG_LOG" "^ZG-SUM|ZHYVE-GUEST-RC" "$L2_TIMEOUT" && "$NET_DURING"
 	fi
 	net_stop $((L2_TIMEOUT + 120))
+	NET_RC=$?
 	sleep 1
 	kill "$s1" "$s2" 2>/dev/null
 	wait "$s1" "$s2" 2>/dev/null
@@ -178,13 +179,34 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 	rm -f "$back"
 }
 
+# net_tcp_tries NAME ZHYVE-EXTRA-OPTS: net_tcp, again (up to 3 tries in
+# all) while the guest ends in a triple fault.  The TCG test host resets
+# L2 guests now and then while they send at full speed, under QEMU as
+# under zhyve (bench/net.sh shows it for QEMU's guests); a reset is no
+# verdict on the device.  Any other failure ends the case at once.
+# NET_RESETS tells, for the result line, which tries ended that way.
+net_tcp_tries() {
+	local try
+	NET_RESETS=''
+	for try in 1 2 3; do
+		net_tcp "$1" "$2"
+		[ -n "$NET_WHY" ] && [ "$try" -lt 3 ] && [ "${NET_RC:-}" = 3 ] &&
+			grep -q 'triple fault' "$NET_LOG" || break
+		mv "$NET_LOG" "${NET_LOG%.log}-try$try.log"
+		NET_RESETS="$NET_RESETS ${NET_LOG%.log}-try$try.log"
+	done
+	[ -z "$NET_RESETS" ] ||
+		NET_RESETS="; the test host reset the guest in $(echo $NET_RESETS | wc -w) earlier tries:$NET_RESETS"
+	[ -z "$NET_RESETS" ] || [ -z "$NET_WHY" ] || NET_WHY="$NET_WHY$NET_RESETS"
+}
+
 case_zhyve_virtio_net_tcp() {
 	net_prereqs zhyve-virtio-net-tcp || return
-	NET_DURING='' net_tcp zhyve-virtio-net-tcp ""
+	NET_DURING='' net_tcp_tries zhyve-virtio-net-tcp ""
 	if [ -n "$NET_WHY" ]; then
 		echo "FAIL zhyve-virtio-net-tcp: $NET_WHY"
 	else
-		echo "ok zhyve-virtio-net-tcp (100 MiB each way, sha256 matches; $NET_INFO)"
+		echo "ok zhyve-virtio-net-tcp (100 MiB each way, sha256 matches; $NET_INFO$NET_RESETS)"
 	fi
 }
 
@@ -208,7 +230,7 @@ case_zhyve_virtio_net_vhost() {
 		echo "skipped: zhyve-virtio-net-vhost: no /dev/vhost-net in L1 (module vhost_net)"
 		return
 	fi
-	NET_DURING=net_vhost_seen net_tcp zhyve-virtio-net-vhost ",vhost=on"
+	NET_DURING=net_vhost_seen net_tcp_tries zhyve-virtio-net-vhost ",vhost=on"
 	if [ -n "$NET_WHY" ]; then
 		echo "FAIL zhyve-virtio-net-vhost: $NET_WHY"
 	elif grep -q "using the userspace data path" "$NET_LOG"; then
@@ -216,7 +238,7 @@ case_zhyve_virtio_net_vhost() {
 	elif [ -z "$NET_VHOST_WORKER" ]; then
 		echo "FAIL zhyve-virtio-net-vhost: no vhost-$NET_PID worker while the guest transferred (log $NET_LOG)"
 	else
-		echo "ok zhyve-virtio-net-vhost (100 MiB each way through vhost-net, sha256 matches; $NET_INFO)"
+		echo "ok zhyve-virtio-net-vhost (100 MiB each way through vhost-net, sha256 matches; $NET_INFO$NET_RESETS)"
 	fi
 }
 
