@@ -334,7 +334,13 @@ TEST(nonexistent_functions)
 	pio(0xCF8, 4, true, cfg_addr(1, 0, 0, 0));
 	CHECK_EQ(pio(0xCFC, 4, false, 0), 0xFFFFFFFFu);
 	CHECK_EQ(mmio(ecam_addr(0, 7, 0, 0), 4, false, 0), 0xFFFFFFFFu);
-	CHECK_EQ(mmio(ecam_addr(200, 0, 0, 0), 2, false, 0), 0xFFFF);
+	CHECK_EQ(mmio(ecam_addr(0, 31, 7, 0), 2, false, 0), 0xFFFF);
+	/* ECAM spans exactly the buses there are (bus 0): no more. */
+	CHECK_EQ(PCI_ECAM_SIZE, (uint64_t)PCI_ECAM_BUSES << 20);
+	CHECK(mmio_claimed(ecam_addr(PCI_ECAM_BUSES - 1, 31, 7, 0xFFC)));
+	CHECK(!mmio_claimed(ecam_addr(PCI_ECAM_BUSES, 0, 0, 0)));
+	pio(0xCF8, 4, true, cfg_addr(200, 0, 0, 0));
+	CHECK_EQ(pio(0xCFC, 4, false, 0), 0xFFFFFFFFu);
 	/* writes to nothing are dropped without harm */
 	cfgw(5, 0, 4, 4, 0xFFFFFFFF);
 	mmio(ecam_addr(0, 7, 0, 4), 4, true, 0);
