@@ -431,7 +431,7 @@ l1_run() {
 			break
 		fi
 	done
-	wait "$qpid"
+	wait "$qpid" 2>/dev/null
 	rc=$?
 	[ -n "$fpid" ] && wait "$fpid"
 	t1=$(_sys_now)
@@ -454,7 +454,8 @@ l1_run() {
 		return 125
 	fi
 	if ! [ -s "$res/rc" ]; then
-		SYS_WHY="L1 ended without an exit status (console log: $log)"
+		SYS_WHY="L1 ended without an exit status$(grep -a -m1 -oE '(Kernel panic|BUG:) .*' "$log" |
+			tr -d '\r' | sed 's/^/: /') (console log: $log)"
 		return 125
 	fi
 	rc=$(cat "$res/rc")
