@@ -58,14 +58,33 @@ ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+/*
+ * Guest RAM starts on a 2 MiB boundary of the host's address space, as the
+ * guest-physical ranges do: KVM maps a guest 2 MiB frame with one large
+ * page only when host and guest addresses agree modulo 2 MiB, so where the
+ * host's transparent-huge-page policy gives huge pages, the guest gets the
+ * benefit of them (fewer nested page walks) instead of paying for them
+ * alone.  The host's policy is left as it is (no MADV_HUGEPAGE).
+ */
+#define GUEST_ALIGN	MIB(2)
+
 static void *
 alloc_guest(uint64_t len)
 {
-	void *p;
+	uint8_t *p, *a;
+	uint64_t slack = GUEST_ALIGN;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, len + slack, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + GUEST_ALIGN - 1) &
+	    ~(uintptr_t)(GUEST_ALIGN - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + slack)
+		munmap(a + len, (size_t)(p + len + slack - (a + len)));
+	return a;
 }
 
 int

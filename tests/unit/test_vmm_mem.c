@@ -30,7 +30,19 @@ TEST(layout_below_and_above_hole)
 	CHECK(vm_map_gpa(vm, HIGHMEM_BASE, 1) != NULL);
 	CHECK(vm_map_gpa(vm, HIGHMEM_BASE + GIB(1) - 1, 1) != NULL);
 	CHECK(vm_map_gpa(vm, HIGHMEM_BASE + GIB(1), 1) == NULL);
+	/* Host and guest addresses agree modulo 2 MiB (huge pages fit). */
+	CHECK_EQ((uintptr_t)vm_map_gpa(vm, 0, 1) % MIB(2), 0);
+	CHECK_EQ((uintptr_t)vm_map_gpa(vm, MIB(6), 1) % MIB(2), 0);
+	CHECK_EQ((uintptr_t)vm_map_gpa(vm, HIGHMEM_BASE, 1) % MIB(2), 0);
 	vm_destroy(vm);
+	/* Also for sizes the host kernel would not align by itself. */
+	for (uint64_t sz = MIB(33) + KIB(4); sz < MIB(40); sz += MIB(1) + KIB(12)) {
+		vm = vm_create_fake("t");
+		CHECK_EQ(vm_setup_memory(vm, sz, LOWMEM_LIMIT_DEFAULT, err,
+		    sizeof(err)), 0);
+		CHECK_EQ((uintptr_t)vm_map_gpa(vm, 0, 1) % MIB(2), 0);
+		vm_destroy(vm);
+	}
 }
 
 TEST(bounds_check_is_exact)
