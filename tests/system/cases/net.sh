@@ -179,7 +179,7 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 	rm -f "$back"
 }
 
-# net_tcp_tries NAME ZHYVE-EXTRA-OPTS: net_tcp, again (up to 3 tries in
+# net_tcp_tries NAME ZHYVE-EXTRA-OPTS: net_tcp, again (up to 5 tries in
 # all) while the guest ends in a triple fault.  The TCG test host resets
 # L2 guests now and then while they send at full speed, under QEMU as
 # under zhyve (bench/net.sh shows it for QEMU's guests); a reset is no
@@ -188,9 +188,9 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 net_tcp_tries() {
 	local try
 	NET_RESETS=''
-	for try in 1 2 3; do
+	for try in 1 2 3 4 5; do
 		net_tcp "$1" "$2"
-		[ -n "$NET_WHY" ] && [ "$try" -lt 3 ] && [ "${NET_RC:-}" = 3 ] &&
+		[ -n "$NET_WHY" ] && [ "$try" -lt 5 ] && [ "${NET_RC:-}" = 3 ] &&
 			grep -q 'triple fault' "$NET_LOG" || break
 		mv "$NET_LOG" "${NET_LOG%.log}-try$try.log"
 		NET_RESETS="$NET_RESETS ${NET_LOG%.log}-try$try.log"
