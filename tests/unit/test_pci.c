@@ -339,6 +339,8 @@ TEST(nonexistent_functions)
 	CHECK_EQ(PCI_ECAM_SIZE, (uint64_t)PCI_ECAM_BUSES << 20);
 	CHECK(mmio_claimed(ecam_addr(PCI_ECAM_BUSES - 1, 31, 7, 0xFFC)));
 	CHECK(!mmio_claimed(ecam_addr(PCI_ECAM_BUSES, 0, 0, 0)));
+	/* Only bus 0 exists, so ECAM (and the MCFG built from it) stop there. */
+	CHECK(!mmio_claimed(ecam_addr(1, 0, 0, 0)));
 	pio(0xCF8, 4, true, cfg_addr(200, 0, 0, 0));
 	CHECK_EQ(pio(0xCFC, 4, false, 0), 0xFFFFFFFFu);
 	/* writes to nothing are dropped without harm */
