@@ -127,6 +127,51 @@ net_rate() {
 	awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d <= 0) print "?"; else printf "%.1f", 104857600 / d / 1e6 }'
 }
 
+# Guest snippet: every 5 s, the NIC's byte counters on the console.
+NET_GUEST_PROGRESS="(while sleep 5; do echo ZG-PROGRESS \$(cat /sys/class/net/\$n/statistics/rx_bytes /sys/class/net/\$n/statistics/tx_bytes); done) &"
+
+# net_diag: one line on the state of a stalled transfer: the guest's last
+# counters, the tap's counters in L1 (its tx is toward the guest) and what
+# zhyve's threads are doing.
+net_diag() {
+	local t st=/sys/class/net/$NET_TAP/statistics thr=''
+	for t in /proc/"$BG_PID"/task/*; do
+		thr="$thr $(tr ' ' _ <"$t/comm" 2>/dev/null):$(cut -d' ' -f3 "$t/stat" 2>/dev/null)/$(cat "$t/wchan" 2>/dev/null)"
+	done
+	printf 'guest rx/tx bytes %s; tap tx %s pkts %s dropped, rx %s pkts; zhyve threads%s' \
+		"$(sed -n 's/^ZG-PROGRESS //p' "$BG_LOG" | tr -d '\r' | tail -n 1 | tr ' ' /)" \
+		"$(cat $st/tx_packets 2>/dev/null)" "$(cat $st/tx_dropped 2>/dev/null)" \
+		"$(cat $st/rx_packets 2>/dev/null)" "$thr"
+}
+
+# net_watch SECS: waits for zhyve ($BG_PID) to end, at most SECS.  Runs
+# $NET_DURING once the guest has the data.  A transfer whose guest
+# counters have not moved for NET_STALL_SECS (default 60) is stalled:
+# NET_STALL says so with net_diag's picture, and zhyve is killed.
+# Returns zhyve's status (124: killed).
+net_watch() {
+	local end=$(($(date +%s) + $1)) stall=${NET_STALL_SECS:-60} last='' cur since
+	local during=${NET_DURING:-}
+	NET_STALL=''
+	since=$(date +%s)
+	while kill -0 "$BG_PID" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
+		if [ -n "$during" ] && grep -qE "^ZG-SUM|ZHYVE-GUEST-RC" "$BG_LOG"; then
+			"$during"
+			during=''
+		fi
+		cur=$(grep -c '^ZG-[ST]' "$BG_LOG")/$(grep '^ZG-PROGRESS' "$BG_LOG" | tail -n 1)
+		if [ "$cur" != "$last" ] || ! grep -q '^ZHYVE-GUEST-READY' "$BG_LOG"; then
+			last=$cur
+			since=$(date +%s)
+		elif [ $(($(date +%s) - since)) -ge "$stall" ]; then
+			NET_STALL="stalled: the guest's counters did not move for $stall s ($(net_diag))"
+			break
+		fi
+		sleep 1
+	done
+	net_stop 1
+}
+
 # net_tcp NAME ZHYVE-EXTRA-OPTS: 100 MiB L1 -> guest, then back; both
 # checksums compared.  Sets NET_WHY (empty: passed) and NET_INFO.
 net_tcp() {
@@ -140,6 +185,7 @@ net_tcp() {
 	socat -u "TCP-LISTEN:7002,reuseaddr,bind=$NET_HOST" "CREATE:$back" 2>/dev/null &
 	s2=$!
 	snip="$NET_GUEST_UP
+$NET_GUEST_PROGRESS
 ping -c 2 -W 10 $NET_HOST >/dev/null
 t0=\$(cut -d' ' -f1 /proc/uptime)
 nc $NET_HOST 7001 >/tmp/d
@@ -152,10 +198,7 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 	zhyve_start "$name" 1 "zg.cmd64=$(b64 "$snip")" -s "3,virtio-net,$NET_TAP$opts"
 	NET_PID=$BG_PID
 	NET_LOG=$BG_LOG
-	if [ -n "${NET_DURING:-}" ]; then
-		wait_log "$BG_LOG" "^ZG-SUM|ZHYVE-GUEST-RC" "$L2_TIMEOUT" && "$NET_DURING"
-	fi
-	net_stop $((L2_TIMEOUT + 120))
+	net_watch $((L2_TIMEOUT + 120))
 	NET_RC=$?
 	sleep 1
 	kill "$s1" "$s2" 2>/dev/null
@@ -165,6 +208,8 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 	rsum=$(sha256sum "$back" 2>/dev/null | cut -d' ' -f1)
 	if ! grep -q "$SYS_GUEST_MARKER" "$BG_LOG"; then
 		NET_WHY="the guest did not boot (log $BG_LOG)"
+	elif [ -n "$NET_STALL" ]; then
+		NET_WHY="$NET_STALL (log $BG_LOG)"
 	elif [ "$gsum" != "$NET_SUM" ]; then
 		NET_WHY="L1 -> guest: sha256 ${gsum:-none} in the guest, $NET_SUM sent (log $BG_LOG)"
 	elif [ "$rsum" != "$NET_SUM" ]; then
@@ -180,23 +225,29 @@ echo ZG-TIMES \$t0 \$t1 \$t2"
 }
 
 # net_tcp_tries NAME ZHYVE-EXTRA-OPTS: net_tcp, again (up to 5 tries in
-# all) while the guest ends in a triple fault.  The TCG test host resets
-# L2 guests now and then while they send at full speed, under QEMU as
-# under zhyve (bench/net.sh shows it for QEMU's guests); a reset is no
-# verdict on the device.  Any other failure ends the case at once.
-# NET_RESETS tells, for the result line, which tries ended that way.
+# all) while a try ends in a triple fault of the guest or in a stall.
+# The TCG test host resets L2 guests now and then while they send at full
+# speed, and sometimes stalls a transfer for good; both happen under QEMU as under zhyve
+# (bench/net.sh shows them for QEMU's guests), so neither is a verdict on
+# the device.  A wrong checksum, or any other failure, ends the case at
+# once.  NET_RESETS names, for the result line, each earlier try and how
+# it ended (a stall with net_diag's picture).
 net_tcp_tries() {
-	local try
+	local try how
 	NET_RESETS=''
 	for try in 1 2 3 4 5; do
 		net_tcp "$1" "$2"
-		[ -n "$NET_WHY" ] && [ "$try" -lt 5 ] && [ "${NET_RC:-}" = 3 ] &&
-			grep -q 'triple fault' "$NET_LOG" || break
+		[ -n "$NET_WHY" ] && [ "$try" -lt 5 ] || break
+		if [ "${NET_RC:-}" = 3 ] && grep -q 'triple fault' "$NET_LOG"; then
+			how="the test host reset the guest"
+		elif [ -n "$NET_STALL" ]; then
+			how="$NET_STALL"
+		else
+			break
+		fi
 		mv "$NET_LOG" "${NET_LOG%.log}-try$try.log"
-		NET_RESETS="$NET_RESETS ${NET_LOG%.log}-try$try.log"
+		NET_RESETS="$NET_RESETS; try $try: $how (${NET_LOG%.log}-try$try.log)"
 	done
-	[ -z "$NET_RESETS" ] ||
-		NET_RESETS="; the test host reset the guest in $(echo $NET_RESETS | wc -w) earlier tries:$NET_RESETS"
 	[ -z "$NET_RESETS" ] || [ -z "$NET_WHY" ] || NET_WHY="$NET_WHY$NET_RESETS"
 }
 
