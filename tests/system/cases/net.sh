@@ -136,7 +136,7 @@ NET_GUEST_PROGRESS="(while sleep 5; do echo ZG-PROGRESS \$(cat /sys/class/net/\$
 net_diag() {
 	local t st=/sys/class/net/$NET_TAP/statistics thr=''
 	for t in /proc/"$BG_PID"/task/*; do
-		thr="$thr $(tr ' ' _ <"$t/comm" 2>/dev/null):$(cut -d' ' -f3 "$t/stat" 2>/dev/null)/$(cat "$t/wchan" 2>/dev/null)"
+		thr="$thr $(tr ' ' _ <"$t/comm" 2>/dev/null):$(sed 's/.*) //; s/ .*//' "$t/stat" 2>/dev/null)/$(cat "$t/wchan" 2>/dev/null)"
 	done
 	printf 'guest rx/tx bytes %s; tap tx %s pkts %s dropped, rx %s pkts; zhyve threads%s' \
 		"$(sed -n 's/^ZG-PROGRESS //p' "$BG_LOG" | tr -d '\r' | tail -n 1 | tr ' ' /)" \
