@@ -30,7 +30,8 @@ CFLAGS   ?= -O2 -g
 ZCFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing \
             -I. -Ilib/vmm -Ivmm -Idevices/pci -Idevices/chip -Idevices/backend -Idevices/isa \
             -Idevices/virtio -Iboot -Iacpi $(SANFLAGS) $(CFLAGS)
-LDLIBS   := -lpthread
+# liburing (Debian: liburing-dev) drives the io_uring block engine.
+LDLIBS   := -luring -lpthread
 ZLDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 # Everything but main.c goes into one archive the tests link against.
@@ -134,7 +135,7 @@ build-fuzz/libzhyve.a: $(FUZZ_OBJS)
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libzhyve.a
 	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Ilib/vmm -Ivmm -Idevices/pci -Idevices/chip \
 	    -Idevices/backend -Idevices/isa -Idevices/virtio -Iboot -Iacpi -Itests/unit \
-	    -fsanitize=fuzzer,address,undefined -g -O1 -o $@ $< build-fuzz/libzhyve.a -lpthread -lseccomp
+	    -fsanitize=fuzzer,address,undefined -g -O1 -o $@ $< build-fuzz/libzhyve.a -luring -lpthread -lseccomp
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \

@@ -4,7 +4,9 @@
 # Installs what zhyve needs to build and test on Debian 12 (run as root, or
 # with sudo available).  Safe to run again.
 #   build:        gcc make binutils libc6-dev libseccomp-dev liburing-dev
-#                 (and clang for the fuzz targets)
+#                 (and clang for the fuzz targets); the two -dev packages
+#                 bring the run-time libraries zhyve links, libseccomp2 and
+#                 liburing2
 #   guest tier:   socat (socket console client), qemu-system-x86 (parity runs)
 #   system tier:  qemu-system-x86 linux-image-amd64 busybox-static cpio
 #   table checks: acpica-tools (iasl) dmidecode

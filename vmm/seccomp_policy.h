@@ -162,9 +162,11 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	SYS(fdatasync, ALL, "virtio-blk FLUSH (image files, block devices)"),
 	SYS(fallocate, ALL, "DISCARD (punch hole) and WRITE_ZEROES on image "
 	    "files"),
-	SYS(io_uring_enter, ALL, "block I/O through an io_uring made before "
-	    "the filter (io_uring operations are not seen by seccomp: the "
-	    "ring's own restrictions bound them)"),
+	SYS(io_uring_enter, ALL, "block I/O: liburing's io_uring_submit() "
+	    "(and io_uring_peek_cqe() after a CQ overflow) on the ring made "
+	    "before the filter; seccomp does not see the ring's operations, "
+	    "and block_if_uring.c submits only readv, writev, fsync and "
+	    "fallocate on the image"),
 	IOCTL(BLKDISCARD, ALL, "DISCARD on a block device"),
 	IOCTL(BLKZEROOUT, ALL, "WRITE_ZEROES on a block device"),
 

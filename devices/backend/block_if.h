@@ -15,7 +15,7 @@
  * engine's own I/O runs on the caller's thread (one thread per blockif:
  * the virtio-blk worker), so the caller needs no locks.
  *
- * Engines: "uring" (io_uring through raw system calls, the default) and
+ * Engines: "uring" (io_uring through liburing, the default) and
  * "threads" (a small pool of worker threads doing preadv/pwritev/
  * fdatasync/fallocate), used when io_uring is refused (old kernel,
  * io_uring_disabled, a seccomp filter) or asked for.
