@@ -49,11 +49,15 @@ struct isa_platform {
 static pthread_mutex_t platforms_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct isa_platform *platforms;
 
-static time_t
+static int64_t
 host_time(void *arg)
 {
+	struct timespec ts;
+
 	(void)arg;
-	return time(NULL);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return (int64_t)time(NULL) * 1000000000LL;
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* All-ones above the first byte: the ports here are 8 bits wide. */
