@@ -3,34 +3,46 @@
  * MC146818 real-time clock with 128 bytes of CMOS memory, as a pure state
  * machine.  The time comes from an injected callback (tests control it);
  * no timers, no file descriptors, no locks: the caller serialises all
- * calls on one instance (the ISA glue holds a mutex; vCPU threads call it).
+ * calls on one instance (the ISA glue holds a mutex; vCPU threads and the
+ * event-loop thread call it) and drives the interrupt line (IRQ 8) from
+ * rtc_update() and rtc_next_event().
  *
  * Model:
  *  - The guest's clock is the host clock (UTC or local time, chosen at
- *    creation) plus an offset in seconds that changes when the guest sets
- *    the time.  Registers 0-9 and the century byte (0x32) are computed
- *    from it on every read, in BCD or binary (REG_B.DM) and 12 or 24 hour
- *    form (REG_B.24/12; 12-hour mode puts PM in bit 7 of the hour).
+ *    creation) plus an offset that changes when the guest sets the time.
+ *    Registers 0-9 and the century byte (0x32) are computed from it on
+ *    every read, in BCD or binary (REG_B.DM) and 12 or 24 hour form
+ *    (REG_B.24/12; 12-hour mode puts PM in bit 7 of the hour).
  *  - REG_B.SET freezes the registers: setting it latches the current time
  *    into them, guest writes then change only the latched bytes, and
  *    clearing SET makes the latched date and time the new clock (if the
  *    latched bytes are not a valid date/time in the current mode, the
  *    clock keeps its old value).  A time register written while SET is
- *    clear changes the clock at once the same way.  The day of the week is
- *    always computed from the date; writes to it are kept only while SET.
+ *    clear changes the clock at once the same way.  A new clock starts
+ *    its second at that moment: its first update cycle comes one second
+ *    later.  The day of the week is always computed from the date; writes
+ *    to it are kept only while SET.
  *  - REG_A.UIP: reads 1 on the first REG_A read after each change of the
  *    second and 0 otherwise (and always 0 while SET): a reader that waits
  *    for UIP to clear waits at most one read, one that waits for a rising
- *    edge finds it at the second boundary.  The divider and rate-select
- *    bits are stored; the clock never halts.
- *  - REG_C flags are computed when REG_C is read, from the seconds that
- *    passed since the previous read: UF if any update cycle completed, AF
- *    if any of those seconds matched the alarm registers (bytes with the
- *    top two bits set are "don't care"), PF if a periodic rate is selected
- *    and at least one second passed (the periodic rate is at least 2 Hz).
- *    IRQF is set when an enabled flag is set.  Reading REG_C clears it.
- *    The chip raises no interrupt (IRQ 8 is never driven): guests that
- *    wait for an RTC interrupt instead of polling will not see one.
+ *    edge finds it at the second boundary.  The divider bits (DV) are
+ *    stored and gate the periodic interrupt only; the clock never halts.
+ *  - REG_C flags accumulate as time passes, whether or not their
+ *    interrupt is enabled: UF at every update cycle (second boundary)
+ *    while SET is clear; AF at an update cycle whose new time matches the
+ *    alarm registers (alarm bytes with the top two bits set are "don't
+ *    care"; a byte no time shows never matches); PF at every periodic
+ *    tick, whose rate REG_A.RS selects when the divider runs normally
+ *    (DV = 010): RS 0 none, 1 256 Hz, 2 128 Hz, 3-15 32768 >> (RS - 1) Hz,
+ *    i.e. 8192 Hz down to 2 Hz, the ticks dividing each second evenly.
+ *    IRQF is set while (flags & REG_B's PIE/AIE/UIE) is not zero.
+ *    Reading REG_C returns the flags with IRQF and clears them all.
+ *  - The IRQ pin is IRQF: it rises when IRQF becomes set and stays up
+ *    until REG_C is read (or the enable bits are cleared).  rtc_update()
+ *    reports each rise once, for the glue to pulse the edge-triggered ISA
+ *    line.
+ *  - Every call does a bounded amount of work whatever the guest wrote
+ *    and however much time passed (flags are counted arithmetically).
  *  - REG_D reads 0x80 (valid RAM and time).  REG_C and REG_D ignore writes.
  *  - Bytes 0x0E-0x7F (except the century byte) are plain memory; the
  *    memory-size bytes a PC BIOS reads are set by rtc_set_memsize().
@@ -40,7 +52,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #define RTC_NREGS 128
 
@@ -88,8 +99,8 @@
 /* REG_D */
 #define RTC_D_VRT	0x80
 
-/* The time source: seconds since the Unix epoch (UTC). */
-typedef time_t rtc_time_fn(void *arg);
+/* The time source: nanoseconds since the Unix epoch (UTC). */
+typedef int64_t rtc_time_fn(void *arg);
 
 struct rtc;
 
@@ -120,5 +131,25 @@ void rtc_io_write(struct rtc *rtc, unsigned offset, uint8_t val);
  * ignore writes), with the same semantics as through the data port. */
 uint8_t rtc_reg_read(struct rtc *rtc, unsigned idx);
 void rtc_reg_write(struct rtc *rtc, unsigned idx, uint8_t val);
+
+/*
+ * Bring the flags up to host time now_ns (the time source's clock; a time
+ * before the last one is taken as the host clock going back: flags count
+ * from there).  True when the interrupt line rises: IRQF is set and was
+ * not reported yet.  Reported once; again only after IRQF was cleared (by
+ * reading REG_C, or by clearing the enable bits) and set once more.  Call
+ * it after every register access and when rtc_next_event()'s time comes.
+ */
+bool rtc_update(struct rtc *rtc, int64_t now_ns);
+
+/*
+ * The host time (ns) at which an enabled flag is next set, after the
+ * flags were brought up to now_ns by rtc_update(); -1 when no interrupt
+ * can come by itself: none is enabled, or IRQF is already set (the line
+ * stays up until REG_C is read, which is a register access).  Periodic
+ * ticks come up to 8192 times a second: a caller may wait longer (the
+ * flags are right whenever they are read).  Host times are after 1970.
+ */
+int64_t rtc_next_event(const struct rtc *rtc, int64_t now_ns);
 
 #endif

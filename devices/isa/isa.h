@@ -33,7 +33,9 @@ int lpc_uart_init(struct vmctx *ctx, const char *name, uint16_t port, int irq,
  * The fixed platform ports:
  *   0x70-0x71  RTC/CMOS (rtc.c); clock in local time unless the config
  *              key rtc.use_localtime is false; memory-size bytes from the
- *              VM's layout.  No RTC interrupt (IRQ 8) is generated.
+ *              VM's layout.  Update, alarm and periodic interrupts on
+ *              IRQ 8 (edge), timed on ctx->mev (none without an event
+ *              loop, then flags still accumulate for a polling guest).
  *   0x80, 0xED POST / I/O-delay ports: writes ignored, reads 0xFF (as an
  *              unclaimed ISA port would read).
  *   0x60, 0x64 a keyboard controller with nothing behind it: status reads

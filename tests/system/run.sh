@@ -48,6 +48,9 @@ CASES="$CASES $VIRTIO_BLK_CASES"
 # virtio-net cases (cases/net.sh).
 . "$here/cases/net.sh"
 CASES="$CASES $NET_CASES"
+# RTC interrupt case (cases/rtc.sh).
+. "$here/cases/rtc.sh"
+CASES="$CASES $RTC_CASES"
 
 # Kernel command line common to every L2 boot (the same for QEMU and zhyve,
 # so their boot times compare).

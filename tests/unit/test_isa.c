@@ -354,6 +354,94 @@ TEST(platform_ports)
 	config_init();
 }
 
+/* Waits up to ms for IRQ 8 to have risen more than `seen` times. */
+static unsigned
+rtc_pulses_after(unsigned seen, unsigned ms)
+{
+	unsigned n;
+
+	while ((n = vm_fake_irq_pulses(ctx.vm, RTC_IRQ)) <= seen && ms >= 5) {
+		msleep(5);
+		ms -= 5;
+	}
+	return n;
+}
+
+static uint8_t
+cmos_read(uint8_t idx)
+{
+	outb(RTC_PORT, idx);
+	return inb(RTC_PORT + 1);
+}
+
+static void
+cmos_write(uint8_t idx, uint8_t v)
+{
+	outb(RTC_PORT, idx);
+	outb(RTC_PORT + 1, v);
+}
+
+/* The RTC's interrupts reach IRQ 8 through the event loop's timer: one
+ * edge per REG_C read, periodic rates above 1024 Hz coalesced. */
+TEST(rtc_irq8)
+{
+	char err[256];
+	pthread_t thr;
+	unsigned n, seen;
+	int64_t t0;
+	struct timespec ts;
+	int pf = 0;
+
+	config_init();
+	ctx_new();
+	CHECK_EQ(isa_platform_init(&ctx, err, sizeof(err)), 0);
+	pthread_create(&thr, NULL, dispatch_main, ctx.mev);
+
+	cmos_write(0x0A, 0x20); /* no periodic rate */
+	cmos_write(0x0B, 0x12); /* 24 hour, UIE */
+	(void)cmos_read(0x0C);
+	CHECK_EQ(vm_fake_irq_pulses(ctx.vm, RTC_IRQ), 0);
+	/* The next second boundary raises it. */
+	CHECK_EQ(rtc_pulses_after(0, 1500), 1);
+	/* Until REG_C is read, nothing more. */
+	msleep(1200);
+	CHECK_EQ(vm_fake_irq_pulses(ctx.vm, RTC_IRQ), 1);
+	CHECK_EQ(cmos_read(0x0C), 0x90); /* IRQF | UF */
+	CHECK_EQ(rtc_pulses_after(1, 1500), 2);
+	CHECK_EQ(cmos_read(0x0C) & 0x90, 0x90);
+
+	/* 8192 Hz, the guest reading REG_C at each interrupt for 0.3 s. */
+	cmos_write(0x0B, 0x02);
+	cmos_write(0x0A, 0x23);
+	cmos_write(0x0B, 0x42); /* PIE */
+	(void)cmos_read(0x0C);
+	seen = vm_fake_irq_pulses(ctx.vm, RTC_IRQ);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - t0 >= 300)
+			break;
+		n = vm_fake_irq_pulses(ctx.vm, RTC_IRQ);
+		if (n != seen && (cmos_read(0x0C) & 0xC0) == 0xC0)
+			pf++;
+		seen = n;
+	}
+	printf("    8192 Hz for 0.3 s: %d interrupts\n", pf);
+	CHECK(pf >= 10);
+	CHECK(pf <= 1024 * 3 / 10 + 20);
+	/* Everything off: the timer stops. */
+	cmos_write(0x0B, 0x02);
+	(void)cmos_read(0x0C);
+	seen = vm_fake_irq_pulses(ctx.vm, RTC_IRQ);
+	msleep(100);
+	CHECK_EQ(vm_fake_irq_pulses(ctx.vm, RTC_IRQ), seen);
+
+	mevent_exit(ctx.mev);
+	pthread_join(thr, NULL);
+	ctx_free();
+}
+
 int
 main(void)
 {
@@ -361,5 +449,6 @@ main(void)
 	RUN(uart_init_errors);
 	RUN(uart_socket_flow_control);
 	RUN(platform_ports);
+	RUN(rtc_irq8);
 	TEST_SUMMARY();
 }

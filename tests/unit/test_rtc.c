@@ -12,20 +12,36 @@
 
 /* 2024-02-29 13:45:56 UTC, a Thursday. */
 #define T0 ((time_t)1709214356)
+#define NS 1000000000LL
 
+/* The fake clock: fake_now seconds and fake_sub nanoseconds. */
 static time_t fake_now;
+static int64_t fake_sub;
 
-static time_t
+static int64_t
 fake_time(void *arg)
 {
 	(void)arg;
-	return fake_now;
+	return (int64_t)fake_now * NS + fake_sub;
+}
+
+/* Set the fake clock to t nanoseconds since the epoch. */
+static void
+set_ns(int64_t t)
+{
+	fake_now = (time_t)(t / NS);
+	fake_sub = t % NS;
+	if (fake_sub < 0) {
+		fake_sub += NS;
+		fake_now--;
+	}
 }
 
 static struct rtc *
 mk_utc(time_t t)
 {
 	fake_now = t;
+	fake_sub = 0;
 	return rtc_new(fake_time, NULL, false);
 }
 
@@ -367,6 +383,7 @@ TEST(localtime)
 	setenv("TZ", "EST5", 1);
 	tzset();
 	fake_now = T0;
+	fake_sub = 0;
 	r = rtc_new(fake_time, NULL, true);
 	CHECK_EQ(rtc_reg_read(r, RTC_HOUR), 0x08);
 	CHECK_EQ(rtc_reg_read(r, RTC_MIN), 0x45);
@@ -418,6 +435,320 @@ TEST(date_arithmetic)
 	rtc_free(r);
 }
 
+/* --- interrupts -------------------------------------------------------- */
+
+static int64_t
+now_ns(void)
+{
+	return fake_time(NULL);
+}
+
+/* rtc_update() at fake time t (ns). */
+static bool
+update_at(struct rtc *r, int64_t t)
+{
+	set_ns(t);
+	return rtc_update(r, t);
+}
+
+TEST(uf_interrupt_each_second)
+{
+	struct rtc *r = mk_utc(T0);
+	int i, edges;
+
+	rtc_reg_write(r, RTC_REG_A, 0x20); /* no periodic rate */
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1); /* nothing enabled */
+	/* UF accumulates without UIE, but raises nothing. */
+	CHECK(!update_at(r, (T0 + 1) * NS));
+	CHECK(!update_at(r, (T0 + 2) * NS + 5));
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF);
+	/* With UIE: one edge at each second boundary, not before. */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+	CHECK(!rtc_update(r, now_ns()));
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 3) * NS);
+	CHECK(!update_at(r, (T0 + 3) * NS - 1));
+	CHECK(update_at(r, (T0 + 3) * NS));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+	CHECK(!rtc_update(r, now_ns()));
+	for (edges = 0, i = 0; i < 10; i++) {
+		int64_t t = rtc_next_event(r, now_ns());
+
+		CHECK_EQ(t, (T0 + 4 + i) * NS);
+		if (update_at(r, t))
+			edges++;
+		CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+	}
+	CHECK_EQ(edges, 10);
+	/* UF pending when UIE is turned on: the line rises at once. */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H);
+	CHECK(!update_at(r, (T0 + 15) * NS));
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+	CHECK(rtc_update(r, now_ns()));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_UF);
+	/* While SET there are no update cycles, so nothing to wait for. */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_SET);
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_SET | RTC_B_UIE);
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	CHECK(!update_at(r, (T0 + 20) * NS));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), 0);
+	/* A clock set 0.3 s into a host second starts its second then. */
+	set_ns((T0 + 20) * NS + 300000000);
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 21) * NS + 300000000);
+	CHECK_EQ(rtc_reg_read(r, RTC_SEC), 0x11); /* as latched at T0+15 */
+	CHECK(!update_at(r, (T0 + 21) * NS + 299999999));
+	CHECK_EQ(rtc_reg_read(r, RTC_SEC), 0x11);
+	CHECK(update_at(r, (T0 + 21) * NS + 300000000));
+	CHECK_EQ(rtc_reg_read(r, RTC_SEC), 0x12);
+	rtc_free(r);
+}
+
+TEST(af_at_alarm_second)
+{
+	struct rtc *r = mk_utc(T0); /* 13:45:56 */
+
+	rtc_reg_write(r, RTC_REG_A, 0x20);
+	rtc_reg_write(r, RTC_HOUR_ALARM, 0x13);
+	rtc_reg_write(r, RTC_MIN_ALARM, 0x46);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0x00);
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_AIE);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 4) * NS);
+	CHECK(!update_at(r, (T0 + 4) * NS - 1));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF); /* no AF yet */
+	CHECK(update_at(r, (T0 + 4) * NS));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* The same time tomorrow. */
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 4 + 86400) * NS);
+	/* Don't-care hour and minute: second 30 of every minute. */
+	rtc_reg_write(r, RTC_HOUR_ALARM, 0xC0);
+	rtc_reg_write(r, RTC_MIN_ALARM, 0xFF);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0x30);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 34) * NS);
+	CHECK(update_at(r, (T0 + 34) * NS));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 94) * NS);
+	/* Don't-care second: every second of 13:47. */
+	rtc_reg_write(r, RTC_MIN_ALARM, 0x47);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0xC0);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 64) * NS);
+	CHECK(update_at(r, (T0 + 64) * NS));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 65) * NS);
+	update_at(r, (T0 + 123) * NS); /* 13:47:59 */
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* 13:48:00 does not match: next at 14:47:00. */
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 124 + 3540) * NS);
+	/* Any hour, minute 10, second 5: 14:10:05; minute 47 second 59 is
+	 * past in this hour too: 14:47:59. */
+	rtc_reg_write(r, RTC_MIN_ALARM, 0x10);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0x05);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 4 + 1445) * NS);
+	rtc_reg_write(r, RTC_MIN_ALARM, 0x47);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0x59);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 123 + 3600) * NS);
+	/* An hour already past today: tomorrow at 03:00:00. */
+	rtc_reg_write(r, RTC_HOUR_ALARM, 0x03);
+	rtc_reg_write(r, RTC_MIN_ALARM, 0x00);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0x00);
+	CHECK_EQ(rtc_next_event(r, now_ns()),
+	    (T0 - (13 * 3600 + 45 * 60 + 56) + 86400 + 3 * 3600) * NS);
+	/* 12-hour binary mode: 1 PM is 0x81. */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_DM | RTC_B_AIE);
+	rtc_reg_write(r, RTC_HOUR_ALARM, 0x81);
+	rtc_reg_write(r, RTC_MIN_ALARM, 59);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0);
+	CHECK_EQ(rtc_next_event(r, now_ns()), (T0 + 4 + 13 * 60) * NS);
+	/* A byte no time shows (second 60): never, so nothing to wait for. */
+	rtc_reg_write(r, RTC_SEC_ALARM, 60);
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	update_at(r, (T0 + 3 * 86400) * NS);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF);
+	rtc_free(r);
+}
+
+/* Edges in the second after fake time `from` (whole seconds), the guest
+ * reading REG_C at each: waits through rtc_next_event. */
+static int
+periodic_edges(struct rtc *r, int64_t from, int64_t *first, int64_t *last)
+{
+	int64_t t;
+	int n = 0;
+
+	*first = *last = -1;
+	set_ns(from);
+	(void)rtc_update(r, from);
+	(void)rtc_reg_read(r, RTC_REG_C);
+	while ((t = rtc_next_event(r, now_ns())) >= 0 && t <= from + NS &&
+	    n <= 20000) {
+		CHECK(t > now_ns());
+		if (!update_at(r, t)) {
+			CHECK(false);
+			break;
+		}
+		CHECK_EQ(rtc_reg_read(r, RTC_REG_C) & (RTC_C_IRQF | RTC_C_PF),
+		    RTC_C_IRQF | RTC_C_PF);
+		if (*first < 0)
+			*first = t;
+		*last = t;
+		n++;
+	}
+	return n;
+}
+
+TEST(pf_at_programmed_rate)
+{
+	static const int rate[16] = { 0, 256, 128, 8192, 4096, 2048, 1024,
+		512, 256, 128, 64, 32, 16, 8, 4, 2 };
+	struct rtc *r = mk_utc(T0);
+	int64_t first, last;
+	unsigned rs;
+
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+	/* Power-on REG_A 0x26: 1024 Hz, 976562.5 ns apart, the last on the
+	 * second boundary. */
+	CHECK_EQ(periodic_edges(r, T0 * NS, &first, &last), 1024);
+	CHECK_EQ(first, T0 * NS + 976563);
+	CHECK_EQ(last, (T0 + 1) * NS);
+	for (rs = 0; rs < 16; rs++) {
+		rtc_reg_write(r, RTC_REG_A, (uint8_t)(0x20 | rs));
+		CHECK_EQ(periodic_edges(r, (T0 + 10 + rs) * NS, &first, &last),
+		    rate[rs]);
+	}
+	/* RS 0 or a stopped divider: no PF however long (UF, yes). */
+	rtc_reg_write(r, RTC_REG_A, 0x20);
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	update_at(r, (T0 + 100) * NS);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF);
+	rtc_reg_write(r, RTC_REG_A, 0x66); /* divider held in reset */
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	update_at(r, (T0 + 200) * NS);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF);
+	rtc_reg_write(r, RTC_REG_A, 0x06); /* DV 000: not running */
+	update_at(r, (T0 + 300) * NS);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_UF);
+	/* The clock runs on whatever the divider does. */
+	CHECK_EQ(rtc_reg_read(r, RTC_MIN), 0x50);
+	/* PF is set without PIE, and only raises the line with it. */
+	rtc_reg_write(r, RTC_REG_A, 0x2F); /* 2 Hz */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H);
+	CHECK(!update_at(r, (T0 + 300) * NS + NS / 2));
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_PF); /* mid-second: no UF */
+	rtc_free(r);
+}
+
+TEST(edge_once_until_reg_c)
+{
+	struct rtc *r = mk_utc(T0);
+	int64_t t;
+	int i;
+
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE | RTC_B_PIE);
+	t = rtc_next_event(r, now_ns());
+	CHECK_EQ(t, T0 * NS + 976563); /* the first 1024 Hz tick */
+	CHECK(update_at(r, t));
+	/* The line stays up: no new edge, nothing to wait for. */
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	for (i = 1; i <= 100; i++)
+		CHECK(!update_at(r, t + i * (NS / 10)));
+	CHECK_EQ(rtc_next_event(r, now_ns()), -1);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_PF | RTC_C_UF);
+	CHECK(!rtc_update(r, now_ns()));
+	t = rtc_next_event(r, now_ns());
+	CHECK(t > now_ns() && t <= now_ns() + NS / 1024 + 1);
+	CHECK(update_at(r, t));
+	/* Clearing the enables drops the line; setting them raises it. */
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H);
+	CHECK(!rtc_update(r, now_ns()));
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_PIE);
+	CHECK(rtc_update(r, now_ns()));
+	CHECK(!rtc_update(r, now_ns()));
+	/* The host clock going back: flags count again from there. */
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_PF);
+	CHECK(!update_at(r, (T0 - 3600) * NS));
+	t = rtc_next_event(r, now_ns());
+	CHECK(t > now_ns() && t <= now_ns() + NS / 1024 + 1);
+	CHECK(update_at(r, t));
+	rtc_free(r);
+}
+
+TEST(hostile_bounded)
+{
+	struct rtc *r = mk_utc(T0);
+	int64_t t, n, base;
+	clock_t c0;
+	unsigned a, b;
+	int edges = 0;
+
+	c0 = clock();
+	/* Every interrupt on at 8192 Hz, and the guest never reads REG_C:
+	 * one edge, then nothing to wait for, for ten hours. */
+	rtc_reg_write(r, RTC_REG_A, 0x23);
+	rtc_reg_write(r, RTC_SEC_ALARM, 0xC0);
+	rtc_reg_write(r, RTC_MIN_ALARM, 0xC0);
+	rtc_reg_write(r, RTC_HOUR_ALARM, 0xC0);
+	rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE | RTC_B_AIE |
+	    RTC_B_PIE);
+	CHECK_EQ(rtc_next_event(r, now_ns()), T0 * NS + 122071);
+	for (t = T0 * NS + 122071; t < (T0 + 36000) * NS; t += 60 * NS + 12345) {
+		if (update_at(r, t))
+			edges++;
+		CHECK_EQ(rtc_next_event(r, t), -1);
+	}
+	CHECK_EQ(edges, 1);
+	CHECK_EQ(rtc_reg_read(r, RTC_REG_C), RTC_C_IRQF | RTC_C_PF |
+	    RTC_C_AF | RTC_C_UF);
+	/* Gaps of up to a century of host time, forwards and back. */
+	for (n = 0; n < 2000; n++) {
+		t = T0 * NS + (n & 1 ? n * 2000000000000000LL :
+		    -n * 1000000000000000LL) + n;
+		(void)update_at(r, t);
+		(void)rtc_reg_read(r, RTC_REG_C);
+		(void)rtc_next_event(r, now_ns());
+	}
+	/* The guest sets the clock to 9999, to 1900, to 2000, to 9999. */
+	{
+		static const uint8_t cc[] = { 0x99, 0x19, 0x20, 0x99 };
+		unsigned i;
+
+		for (i = 0; i < sizeof(cc); i++) {
+			rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_SET);
+			rtc_reg_write(r, RTC_CENTURY, cc[i]);
+			rtc_reg_write(r, RTC_YEAR, 0x99);
+			rtc_reg_write(r, RTC_MONTH, 0x12);
+			rtc_reg_write(r, RTC_DAY, 0x31);
+			rtc_reg_write(r, RTC_REG_B, RTC_B_24H | RTC_B_UIE);
+			CHECK_EQ(rtc_reg_read(r, RTC_CENTURY), cc[i]);
+			CHECK_EQ(rtc_next_event(r, now_ns()), now_ns() + NS);
+			CHECK(!update_at(r, now_ns() + NS - 1));
+			CHECK(update_at(r, now_ns() + 1));
+			(void)rtc_reg_read(r, RTC_REG_C);
+		}
+	}
+	/* Every REG_A and REG_B value, every alarm kind, time moving on:
+	 * the next event is never in the past and at most two days away. */
+	base = now_ns();
+	for (a = 0; a < 256; a++) {
+		rtc_reg_write(r, RTC_SEC_ALARM, (uint8_t)(a * 7));
+		rtc_reg_write(r, RTC_MIN_ALARM, (uint8_t)(a * 13));
+		rtc_reg_write(r, RTC_HOUR_ALARM, (uint8_t)a);
+		for (b = 0; b < 256; b++) {
+			set_ns(base + (int64_t)(a * 256 + b) * 7777777);
+			rtc_reg_write(r, RTC_REG_A, (uint8_t)a);
+			rtc_reg_write(r, RTC_REG_B, (uint8_t)b);
+			(void)rtc_update(r, now_ns());
+			t = rtc_next_event(r, now_ns());
+			CHECK(t == -1 || (t > now_ns() &&
+			    t <= now_ns() + 2 * 86400 * NS));
+			if (b % 3 == 0)
+				(void)rtc_reg_read(r, RTC_REG_C);
+		}
+	}
+	/* All of it in well under a second of CPU, sanitizers included. */
+	CHECK((double)(clock() - c0) / CLOCKS_PER_SEC < 2.0);
+	rtc_free(r);
+}
+
 int
 main(void)
 {
@@ -433,5 +764,10 @@ main(void)
 	RUN(ports_and_hostile_indices);
 	RUN(localtime);
 	RUN(date_arithmetic);
+	RUN(uf_interrupt_each_second);
+	RUN(af_at_alarm_second);
+	RUN(pf_at_programmed_rate);
+	RUN(edge_once_until_reg_c);
+	RUN(hostile_bounded);
 	TEST_SUMMARY();
 }
