@@ -78,6 +78,17 @@ seccomp_enabled(void)
 	return sc.enabled;
 }
 
+void
+seccomp_enter(enum seccomp_role role)
+{
+	char err[256];
+
+	if (!sc.enabled || seccomp_install(role, err, sizeof(err)) == 0)
+		return;
+	fprintf(stderr, "zhyve: %s\n", err);
+	_exit(4);
+}
+
 const struct seccomp_rule *
 seccomp_policy(size_t *n)
 {

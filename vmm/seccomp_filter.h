@@ -61,6 +61,14 @@ enum seccomp_role {
 int seccomp_setup(char *err, size_t errlen);
 int seccomp_install(enum seccomp_role role, char *err, size_t errlen);
 
+/*
+ * For threads with nobody to report to (device workers): when filters are
+ * in force, seccomp_install(role); if that fails, a message on stderr and
+ * zhyve ends at once with status 4 (an error of zhyve's).  Before
+ * seccomp_setup() (unit tests) or with seccomp=false it does nothing.
+ */
+void seccomp_enter(enum seccomp_role role);
+
 /* Whether filters are in force (after seccomp_setup()). */
 bool seccomp_enabled(void);
 const char *seccomp_role_name(enum seccomp_role role);

@@ -129,8 +129,9 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	SYS(getrandom, ALL, "virtio-rnd; libc's random seeds"),
 
 	/* ---- event loop (main) ------------------------------------------- */
-	SYS(epoll_wait, M, "mevent_dispatch(): wait for events"),
-	SYS(epoll_pwait, M, "epoll_wait() on libcs that use epoll_pwait"),
+	SYS(epoll_wait, M | W, "mevent_dispatch(): wait for events; a "
+	    "virtio worker waits on its own kick and control eventfds"),
+	SYS(epoll_pwait, M | W, "epoll_wait() on libcs that use epoll_pwait"),
 	SYS(epoll_ctl, M, "mevent applies its change list (only the "
 	    "dispatch thread)"),
 	SYS(timerfd_create, M | V, "mevent_add() of a timer at run time "

@@ -15,6 +15,7 @@
 
 #include "block_if.h"
 #include "block_if_impl.h"
+#include "seccomp_filter.h"
 
 #define NTHREADS	4
 
@@ -33,6 +34,8 @@ worker_main(void *arg)
 {
 	struct thr_state *t = arg;
 
+	/* Filtered before it handles a guest request. */
+	seccomp_enter(SECCOMP_ROLE_WORKER);
 	for (;;) {
 		struct blockif_req *req;
 		struct bif_prim p;

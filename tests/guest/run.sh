@@ -427,6 +427,75 @@ case_virtio_blk() {
 	fi
 }
 
+# Every thread of a running zhyve is under its seccomp filter: main, the
+# vCPU, the virtio worker and the block engine's threads, for the io_uring
+# engine and for the thread pool.  Then a worker that makes a forbidden
+# call (zhyve-seccomp-test, test.seccomp_violation=worker) ends zhyve
+# with SIGSYS and a message naming the role and the call.  Skipped when
+# this build has seccomp off (sanitizer builds).
+case_seccomp_threads() {
+	local c=seccomp-threads img=$tmp/sc.img eng pid w t st n bad='' info='' off=1 _
+	need $c "$vmm" p_echo || return
+	if [ "$vmm" != zhyve ]; then
+		skip $c "zhyve only"
+		return
+	fi
+	truncate -s 1M "$img" || { fail_plain $c "cannot create $img"; return; }
+	for eng in uring threads; do
+		rm -f "$tmp/scin"
+		mkfifo "$tmp/scin"
+		"$zhyve" -l "bootrom,$romdir/p_echo.rom" -l com1,stdio -s 0,hostbridge \
+			-s 31,lpc -s "4,virtio-blk,$img,engine=$eng" vm0 \
+			<"$tmp/scin" >"$tmp/out" 2>"$tmp/err" &
+		pid=$!
+		bg_pids+=("$pid")
+		exec {w}>"$tmp/scin"
+		# The guest prints READY once its vCPU runs; the main thread
+		# installs its filter right after starting the vCPUs.
+		for _ in $(seq 100); do
+			grep -q READY "$tmp/out" && [ "$(awk '/^Seccomp:/ { print $2 }' \
+				"/proc/$pid/status" 2>/dev/null)" = 2 ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		n=0
+		for t in /proc/"$pid"/task/*; do
+			st=$(awk '/^Seccomp:/ { print $2 }' "$t/status" 2>/dev/null)
+			n=$((n + 1))
+			[ "$st" = 0 ] || off=0
+			[ "$st" = 2 ] || bad="$bad $eng:$(tr ' ' _ <"$t/comm")=${st:-gone}"
+		done
+		info="$info${info:+,} $eng engine $n threads"
+		kill -9 "$pid" 2>/dev/null # SIGTERM would press the power button
+		wait "$pid" 2>/dev/null
+		exec {w}>&-
+	done
+	if [ "$off" = 1 ]; then
+		skip $c "seccomp is off in this build (sanitizers)"
+		return
+	fi
+	if [ -n "$bad" ]; then
+		fail $c "threads without their filter (mode 2):$bad"
+		return
+	fi
+	if [ ! -x "$build/zhyve-seccomp-test" ]; then
+		fail_plain $c "$build/zhyve-seccomp-test is missing (make)"
+		return
+	fi
+	# (In a subshell: the shell's own "Bad system call" notice stays out.)
+	(timeout -k 5 "$tmo" "$build/zhyve-seccomp-test" -l "bootrom,$romdir/p_echo.rom" \
+		-l com1,stdio -s 0,hostbridge -s 31,lpc -s "4,virtio-blk,$img" \
+		-o test.seccomp_violation=worker vm0 </dev/null >"$tmp/out" 2>"$tmp/err") 2>/dev/null
+	rc=$?
+	if [ "$rc" != $((128 + 31)) ]; then
+		fail $c "a worker's forbidden call: exit status $rc, wanted 159 (SIGSYS)"
+	elif ! grep -q "the worker thread made a forbidden system call: openat" "$tmp/err"; then
+		fail $c "a worker's forbidden call was not named on stderr"
+	else
+		ok "$c (every thread filtered;$info; a worker's forbidden openat ends zhyve)"
+	fi
+}
+
 # The same hello ROM under QEMU: the payloads are not zhyve-specific.
 case_qemu_parity() {
 	need qemu-parity qemu p_hello || return
@@ -449,6 +518,7 @@ case_triple
 case_smp 2
 case_smp 4
 case_virtio_blk
+case_seccomp_threads
 [ "$vmm" = zhyve ] && case_qemu_parity
 
 echo "$npass passed, $nfail failed, $nskip skipped"
