@@ -73,6 +73,13 @@ struct blockif {
 	void *eng_state;
 };
 
+/*
+ * The io_uring engine's ring (NULL with another engine or none open), for
+ * tests that check its restrictions; the owner's thread only.
+ */
+struct io_uring;
+struct io_uring *bif_uring_ring(struct blockif *bc);
+
 /* Fill the next primitive of a request (block_if.c). */
 void bif_prim(struct blockif *bc, struct blockif_req *req,
     struct bif_prim *p);

@@ -485,7 +485,8 @@ case_seccomp_threads() {
 	# (In a subshell: the shell's own "Bad system call" notice stays out.)
 	(timeout -k 5 "$tmo" "$build/zhyve-seccomp-test" -l "bootrom,$romdir/p_echo.rom" \
 		-l com1,stdio -s 0,hostbridge -s 31,lpc -s "4,virtio-blk,$img" \
-		-o test.seccomp_violation=worker vm0 </dev/null >"$tmp/out" 2>"$tmp/err") 2>/dev/null
+		-o test.seccomp_violation=worker vm0 </dev/null >"$tmp/out" 2>"$tmp/err"
+		exit $?) 2>/dev/null
 	rc=$?
 	if [ "$rc" != $((128 + 31)) ]; then
 		fail $c "a worker's forbidden call: exit status $rc, wanted 159 (SIGSYS)"

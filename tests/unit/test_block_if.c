@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <liburing.h>
+
 #include "block_if.h"
 #include "block_if_impl.h"
 #include "test.h"
@@ -400,6 +402,59 @@ TEST(io_errors)
 	}
 }
 
+/*
+ * The io_uring engine's ring runs only what the engine submits: an
+ * operation it never uses (openat, a nop) completes with -EACCES instead
+ * of running, so the ring cannot be turned against the host after the
+ * seccomp filter (which does not see io_uring operations).
+ */
+TEST(uring_restricted)
+{
+	struct blockif *bc;
+	struct io_uring *ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	uint8_t b[512];
+	int i;
+
+	mkimage("/tmp", IMGSIZE);
+	bc = open_img("uring", false, false);
+	CHECK(bc != NULL);
+	if (bc == NULL)
+		return;
+	if (strcmp(blockif_engine(bc), "uring") != 0) {
+		blockif_close(bc, NULL, NULL);
+		unlink(path);
+		SKIP("no io_uring on this kernel (the thread engine took over)");
+	}
+	ring = bif_uring_ring(bc);
+	CHECK(ring != NULL);
+	for (i = 0; ring != NULL && i < 2; i++) {
+		sqe = io_uring_get_sqe(ring);
+		CHECK(sqe != NULL);
+		if (sqe == NULL)
+			break;
+		if (i == 0)
+			io_uring_prep_openat(sqe, AT_FDCWD, "/", O_RDONLY, 0);
+		else
+			io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data(sqe, NULL);
+		CHECK_EQ(io_uring_submit(ring), 1);
+		CHECK_EQ(io_uring_wait_cqe(ring, &cqe), 0);
+		CHECK_EQ(cqe->res, -EACCES);
+		io_uring_cqe_seen(ring, cqe);
+	}
+	/* The engine's own operations still run. */
+	memset(b, 0x5a, sizeof(b));
+	CHECK_EQ(rw(bc, BIF_WRITE, 0, b, 512), 0);
+	{
+		struct blockif_req f = { .br_op = BIF_FLUSH };
+		CHECK_EQ(run1(bc, &f), 0);
+	}
+	blockif_close(bc, NULL, NULL);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -411,5 +466,6 @@ main(void)
 	RUN(open_errors);
 	RUN(nocache);
 	RUN(io_errors);
+	RUN(uring_restricted);
 	TEST_SUMMARY();
 }
