@@ -132,12 +132,15 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	SYS(epoll_wait, M | W, "mevent_dispatch(): wait for events; a "
 	    "virtio worker waits on its own kick and control eventfds"),
 	SYS(epoll_pwait, M | W, "epoll_wait() on libcs that use epoll_pwait"),
-	SYS(epoll_ctl, M, "mevent applies its change list (only the "
-	    "dispatch thread)"),
+	SYS(epoll_ctl, M | W, "mevent applies its change list (only the "
+	    "dispatch thread); virtio-net's worker watches its tap in its own "
+	    "epoll and switches its vhost eventfds in the worker's"),
 	SYS(timerfd_create, M | V, "mevent_add() of a timer at run time "
 	    "(device timers the guest programs)"),
-	SYS(timerfd_settime, M | V, "arming and disarming event-loop timers"),
-	SYS(timerfd_gettime, M | V, "reading a timer's remaining time"),
+	SYS(timerfd_settime, ALL, "arming and disarming event-loop timers; "
+	    "device timers on their worker (virtio-rnd's rate bound, "
+	    "virtio-net's retry of a failed tap)"),
+	SYS(timerfd_gettime, ALL, "reading a timer's remaining time"),
 	SYS(eventfd2, M | V, "ioeventfds and irqfds made when the guest "
 	    "enables a virtqueue or an MSI-X vector"),
 
@@ -146,8 +149,9 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	SYS(recvfrom, M | V, "recv() on the console socket"),
 	SYS(sendto, M | V, "send() with MSG_NOSIGNAL on the console socket "
 	    "(UART transmit runs on vCPU threads)"),
-	SYS(recvmsg, M | V, "socket backends"),
-	SYS(sendmsg, M | V, "socket backends"),
+	SYS(recvmsg, ALL, "socket backends"),
+	SYS(sendmsg, ALL, "socket backends (virtio-net sends on a socket "
+	    "handed in as fd=N from its worker)"),
 	SYS(shutdown, M, "closing the console connection"),
 	SYS(unlink, M, "removing the console socket at exit"),
 	SYS(unlinkat, M, "unlink() on newer libcs"),
@@ -198,26 +202,28 @@ static const struct seccomp_rule seccomp_policy_table[] = {
 	IOCTL(KVM_SET_USER_MEMORY_REGION, M | V, "the guest moves or enables "
 	    "a memory BAR (ROM, framebuffer)"),
 
-	/* ---- tap and vhost-net (virtio-net; the guest's feature choice) ---- */
-	IOCTL(TUNSETOFFLOAD, M | V, "offloads the guest negotiated"),
-	IOCTL(TUNSETVNETHDRSZ, M | V, "virtio-net header size the guest "
+	/* ---- tap and vhost-net (virtio-net; the guest's feature choice on a
+	 * vCPU thread, vhost start at DRIVER_OK and stop at reset on the
+	 * device's worker) ---------------------------------------------------- */
+	IOCTL(TUNSETOFFLOAD, ALL, "offloads the guest negotiated"),
+	IOCTL(TUNSETVNETHDRSZ, ALL, "virtio-net header size the guest "
 	    "negotiated"),
-	IOCTL(TUNSETVNETLE, M | V, "little-endian virtio-net headers"),
-	IOCTL(VHOST_GET_FEATURES, M | V, "vhost-net: the kernel's features, "
+	IOCTL(TUNSETVNETLE, ALL, "little-endian virtio-net headers"),
+	IOCTL(VHOST_GET_FEATURES, ALL, "vhost-net: the kernel's features, "
 	    "at device reset"),
-	IOCTL(VHOST_SET_FEATURES, M | V, "vhost-net: the negotiated features "
+	IOCTL(VHOST_SET_FEATURES, ALL, "vhost-net: the negotiated features "
 	    "at DRIVER_OK"),
-	IOCTL(VHOST_SET_MEM_TABLE, M | V, "vhost-net: the guest memory map at "
+	IOCTL(VHOST_SET_MEM_TABLE, ALL, "vhost-net: the guest memory map at "
 	    "DRIVER_OK"),
-	IOCTL(VHOST_SET_VRING_NUM, M | V, "vhost-net: queue size"),
-	IOCTL(VHOST_SET_VRING_ADDR, M | V, "vhost-net: ring addresses"),
-	IOCTL(VHOST_SET_VRING_BASE, M | V, "vhost-net: ring start index"),
-	IOCTL(VHOST_GET_VRING_BASE, M | V, "vhost-net: ring index at reset"),
-	IOCTL(VHOST_SET_VRING_KICK, M | V, "vhost-net: the queue's ioeventfd"),
-	IOCTL(VHOST_SET_VRING_CALL, M | V, "vhost-net: the queue's irqfd"),
-	IOCTL(VHOST_SET_VRING_ERR, M | V, "vhost-net: the queue's error "
+	IOCTL(VHOST_SET_VRING_NUM, ALL, "vhost-net: queue size"),
+	IOCTL(VHOST_SET_VRING_ADDR, ALL, "vhost-net: ring addresses"),
+	IOCTL(VHOST_SET_VRING_BASE, ALL, "vhost-net: ring start index"),
+	IOCTL(VHOST_GET_VRING_BASE, ALL, "vhost-net: ring index at reset"),
+	IOCTL(VHOST_SET_VRING_KICK, ALL, "vhost-net: the queue's ioeventfd"),
+	IOCTL(VHOST_SET_VRING_CALL, ALL, "vhost-net: the queue's irqfd"),
+	IOCTL(VHOST_SET_VRING_ERR, ALL, "vhost-net: the queue's error "
 	    "eventfd"),
-	IOCTL(VHOST_NET_SET_BACKEND, M | V, "vhost-net: attach or detach the "
+	IOCTL(VHOST_NET_SET_BACKEND, ALL, "vhost-net: attach or detach the "
 	    "tap at DRIVER_OK and reset"),
 
 	/* ---- the console on a terminal (main, at exit) ---------------------- */
