@@ -223,6 +223,18 @@ main(int argc, char **argv)
 		return fail("platform devices", err);
 	if (pci_init(&ctx, err, sizeof(err)) != 0)
 		return fail("PCI devices", err);
+	/* Serial ports live behind the LPC bridge, as in bhyve; a port
+	 * configured without one would silently not exist. */
+	for (int i = 1; i <= 4 && pci_lpc_slot() < 0; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "lpc.com%d.path", i);
+		if (config_get_raw(key) == NULL)
+			continue;
+		snprintf(err, sizeof(err), "COM%d is set but there is no LPC "
+		    "bridge to put it on (add -s 31,lpc)", i);
+		return fail(key, err);
+	}
 
 	/* 5. The kernel, and the vCPUs with their entry state. */
 	if (bootrom == NULL && boot_linux_load(&topo, &be, err,

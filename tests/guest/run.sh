@@ -366,6 +366,28 @@ case_unclaimed_strict() {
 	fi
 }
 
+# A serial port configured without the LPC bridge it lives on is an error
+# naming the key before any vCPU runs (it used to vanish silently).
+case_com_needs_lpc() {
+	if [ "$vmm" = qemu ]; then
+		skip com-needs-lpc "a zhyve option check"
+		return
+	fi
+	need com-needs-lpc zhyve p_hello || return
+	timeout -k 5 "$tmo" "$zhyve" -l "bootrom,$romdir/p_hello.rom" \
+	    -l com2,stdio -s 0,hostbridge vm0 >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if ! rc_is 4; then
+		fail com-needs-lpc "$why"
+	elif [ -s "$tmp/out" ]; then
+		fail com-needs-lpc "the guest ran: $(head -c 80 "$tmp/out")"
+	elif ! grep -qF 'lpc.com2.path' "$tmp/err" || ! grep -qF -- '-s 31,lpc' "$tmp/err"; then
+		fail com-needs-lpc "stderr does not name lpc.com2.path and -s 31,lpc: $(head -c 200 "$tmp/err")"
+	else
+		ok com-needs-lpc
+	fi
+}
+
 # Reset through the keyboard controller (0xFE to port 0x64).
 case_kbdreset() {
 	need kbd-reset "$vmm" p_kbdreset || return
@@ -514,6 +536,7 @@ case_socket
 case_pci
 case_unclaimed
 case_unclaimed_strict
+case_com_needs_lpc
 case_kbdreset
 case_triple
 case_smp 2
