@@ -67,6 +67,11 @@ lpc_init(struct pci_devinst *pi, struct config_node *nvl)
 			pci_emul_seterr(pi, "%s", config_error());
 			return -1;
 		}
+		if (*spec == '\0') {
+			pci_emul_seterr(pi, "%s is empty (give stdio, "
+			    "socket,PATH or a terminal device)", key);
+			return -1;
+		}
 		if (lpc_uart_init(pi->pi_vmctx, lpc_uarts[i].name,
 		    lpc_uarts[i].port, lpc_uarts[i].irq, spec, err,
 		    sizeof(err)) != 0) {

@@ -956,6 +956,15 @@ TEST(lpc)
 	CHECK_EQ(pci_init(&ctx, err, sizeof(err)), -1);
 	CHECK(strstr(err, "lpc.com1.path") != NULL);
 	teardown();
+
+	/* An empty backend is an error, not a port wired to nothing. */
+	setup();
+	CHECK_EQ(pci_parse_slot("31,lpc"), 0);
+	CHECK_EQ(config_set("lpc.com3.path", ""), 0);
+	CHECK_EQ(pci_init(&ctx, err, sizeof(err)), -1);
+	CHECK(strstr(err, "lpc.com3.path is empty") != NULL);
+	CHECK_EQ(uart_rec.calls, 0);
+	teardown();
 }
 
 TEST(print_emulations)
